@@ -1,0 +1,128 @@
+// Package esrepo loads aggregates from the event store and appends their new
+// events with optimistic concurrency: the load, decide, append cycle every
+// command handler runs.
+package esrepo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"esimscan/backend/internal/eventstore"
+)
+
+// Event is a domain event. EventType is the name stored in the log, fixed
+// per type and never derived from the Go type name.
+type Event interface {
+	EventType() string
+}
+
+// ErrConflict reports that the stream changed between load and append, so
+// the command was decided on stale state. The HTTP edge answers 409.
+var ErrConflict = errors.New("conflicting change: the record was modified by someone else, reload and try again")
+
+// SchemaVersion is the data layout version written with every event.
+const SchemaVersion = 1
+
+type contextKey int
+
+const (
+	actorKey contextKey = iota
+	correlationKey
+	causationKey
+)
+
+// WithActor returns ctx carrying the id of who issues commands: an admin
+// id, "system" for background work, "anonymous" for storefront visitors.
+func WithActor(ctx context.Context, actorID string) context.Context {
+	return context.WithValue(ctx, actorKey, actorID)
+}
+
+// WithCorrelation returns ctx carrying the correlation id (the HTTP request
+// id, or the id of the event that started background work) and the causation
+// id (the event that caused the command, empty for a user's request).
+func WithCorrelation(ctx context.Context, correlationID, causationID string) context.Context {
+	ctx = context.WithValue(ctx, correlationKey, correlationID)
+	return context.WithValue(ctx, causationKey, causationID)
+}
+
+// ActorFrom returns the actor id carried by ctx, or "system".
+func ActorFrom(ctx context.Context) string {
+	if actor, ok := ctx.Value(actorKey).(string); ok && actor != "" {
+		return actor
+	}
+	return "system"
+}
+
+func metadataFrom(ctx context.Context) eventstore.Metadata {
+	correlation, _ := ctx.Value(correlationKey).(string)
+	causation, _ := ctx.Value(causationKey).(string)
+	return eventstore.Metadata{
+		ActorID:       ActorFrom(ctx),
+		CorrelationID: correlation,
+		CausationID:   causation,
+		SchemaVersion: SchemaVersion,
+	}
+}
+
+// Repository wraps a Store for command handlers.
+type Repository struct {
+	Store eventstore.Store
+}
+
+// Load reads stream and passes each event to apply, in order. It returns the
+// expected revision to append with: NoStream for a stream with no events.
+func (r *Repository) Load(
+	ctx context.Context,
+	stream string,
+	apply func(eventstore.RecordedEvent) error,
+) (eventstore.ExpectedRevision, error) {
+	events, err := r.Store.ReadStream(ctx, stream, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return eventstore.NoStream(), nil
+	}
+	if err != nil {
+		return eventstore.ExpectedRevision{}, fmt.Errorf("read stream %s: %w", stream, err)
+	}
+	for _, event := range events {
+		if err := apply(event); err != nil {
+			return eventstore.ExpectedRevision{}, fmt.Errorf("apply %s at %s/%d: %w", event.Type, stream, event.Revision, err)
+		}
+	}
+	return eventstore.Exact(events[len(events)-1].Revision), nil
+}
+
+// Append encodes events as JSON and appends them to stream with the
+// metadata carried by ctx. A wrong expected revision becomes ErrConflict.
+func (r *Repository) Append(
+	ctx context.Context,
+	stream string,
+	expected eventstore.ExpectedRevision,
+	events ...Event,
+) (eventstore.AppendResult, error) {
+	metadata := metadataFrom(ctx)
+	data := make([]eventstore.EventData, 0, len(events))
+	for _, event := range events {
+		encoded, err := json.Marshal(event)
+		if err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("encode %s: %w", event.EventType(), err)
+		}
+		data = append(data, eventstore.EventData{
+			ID:       uuid.NewString(),
+			Type:     event.EventType(),
+			Data:     encoded,
+			Metadata: metadata,
+		})
+	}
+	result, err := r.Store.Append(ctx, stream, expected, data...)
+	if errors.Is(err, eventstore.ErrWrongExpectedRevision) {
+		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, ErrConflict)
+	}
+	if err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	return result, nil
+}

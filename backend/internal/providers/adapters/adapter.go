@@ -1,0 +1,140 @@
+// Package adapters declares what esimScan needs from a wholesale eSIM
+// provider's API, and the errors adapters report. Each provider's client
+// lives in a subpackage (esimaccess, airalo, maya, esimgo).
+package adapters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"esimscan/backend/internal/platform/money"
+)
+
+// Cause classifies a failed call in words an admin can act on. The same
+// values appear in the API's test and sync results.
+type Cause string
+
+const (
+	CauseCredentials Cause = "credentials"  // rejected, or not decryptable with APP_KEY
+	CauseUnreachable Cause = "unreachable"  // DNS failure, connection refused, TLS failure
+	CauseTimeout     Cause = "timeout"      // no answer within the deadline
+	CauseNotFound    Cause = "not_found"    // wrong path or base URL
+	CauseRateLimited Cause = "rate_limited" // 429 after retries, or the local hourly limit
+	CauseBadResponse Cause = "bad_response" // unexpected shape or units
+	CauseServerError Cause = "server_error" // 5xx after retries, or a provider business error
+)
+
+// Error is a failed provider call. Message never contains a secret.
+type Error struct {
+	Cause   Cause
+	Message string
+	// RetryAfter is the wait the provider asked for, when it sent one.
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Cause, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Cause, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// CauseOf returns the cause of err, or CauseServerError for an error that
+// is not an *Error.
+func CauseOf(err error) Cause {
+	var providerErr *Error
+	if errors.As(err, &providerErr) {
+		return providerErr.Cause
+	}
+	return CauseServerError
+}
+
+// Balance is the merchant's prepaid balance at the provider.
+type Balance struct {
+	Amount money.Money
+}
+
+// Package is one sellable package in the provider's catalog, in esimScan's
+// units: data in MB (1 MB = 1,048,576 bytes where the provider counts
+// bytes), validity in days, wholesale price in the provider's currency.
+type Package struct {
+	ProviderPackageID string
+	Name              string
+	Countries         []string // ISO 3166-1 alpha-2, upper case
+	RegionCode        string   // empty for a single-country package
+	RegionName        string
+	DataMB            int64 // 0 when Unlimited
+	Unlimited         bool
+	Daily             bool // DataMB is a daily allowance
+	ValidityDays      int
+	Wholesale         money.Money
+	Operators         []string
+}
+
+// OrderRequest asks the provider for eSIMs. Reference is esimScan's own
+// idempotency key for the order: the same reference never buys twice where
+// the provider supports it.
+type OrderRequest struct {
+	Reference         string
+	ProviderPackageID string
+	Quantity          int
+	// Wholesale is the expected unit price, sent where the provider checks it.
+	Wholesale money.Money
+}
+
+// ESIM is an issued eSIM profile.
+type ESIM struct {
+	ICCID          string
+	LPA            string // "LPA:1$<SM-DP+ address>$<matching id>"
+	SMDPAddress    string
+	ActivationCode string // the matching id
+}
+
+// OrderResult is the provider's answer to an order. When Pending is true
+// the profiles are allocated later: poll with QueryOrder using
+// ProviderOrderID.
+type OrderResult struct {
+	ProviderOrderID string
+	Pending         bool
+	ESIMs           []ESIM
+}
+
+// Client is one provider's API, configured with its base URL and
+// credentials. Implementations are safe for concurrent use.
+type Client interface {
+	// Balance calls the provider's lightest authenticated endpoint.
+	Balance(ctx context.Context) (Balance, error)
+
+	// ListPackages streams every package of the catalog to yield, page by
+	// page, without holding the whole catalog in memory. A package listed
+	// twice is yielded twice; the caller deduplicates. An error from yield
+	// stops the listing and is returned.
+	ListPackages(ctx context.Context, yield func(Package) error) error
+
+	// Order buys eSIMs.
+	Order(ctx context.Context, req OrderRequest) (OrderResult, error)
+
+	// QueryOrder returns the eSIMs of an order placed with Order; Pending is
+	// true while the provider is still allocating them.
+	QueryOrder(ctx context.Context, providerOrderID string) (OrderResult, error)
+}
+
+// Settings configure one provider's Client: the base URL without a
+// trailing slash, the decrypted credential fields (for example
+// "access_code" and "secret_key"), the advanced overrides
+// ("balance_path", "package_list_path", "package_list_body"; empty means
+// the built-in default) and the optional hourly call limit.
+type Settings struct {
+	BaseURL          string
+	Credentials      map[string]string
+	Advanced         map[string]string
+	RateLimitPerHour int // 0 means no limit
+}
+
+// Factory builds a Client for one provider from its settings.
+type Factory func(settings Settings) (Client, error)

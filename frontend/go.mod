@@ -1,0 +1,3 @@
+module esimscan/frontend
+
+go 1.26
