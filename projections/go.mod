@@ -3,6 +3,7 @@ module esimscan/projections
 go 1.26.0
 
 require (
+	esimscan/backend v0.0.0
 	github.com/ThreeDotsLabs/watermill v1.5.1 // indirect
 	github.com/alicebob/miniredis/v2 v2.40.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
@@ -18,3 +19,5 @@ require (
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 )
+
+replace esimscan/backend => ../backend

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	"esimscan/backend/internal/platform/money"
+	"esimscan/backend/money"
 )
 
 // Cause classifies a failed call in words an admin can act on. The same

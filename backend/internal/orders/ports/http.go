@@ -1,0 +1,264 @@
+// Package ports serves checkout and the order page for customers, and the
+// order list and manual fulfilment for admins.
+package ports
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/rs/zerolog"
+
+	"esimscan/backend/internal/eventstore"
+	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/platform/web"
+	ordersapp "esimscan/backend/internal/orders/app"
+	"esimscan/backend/internal/orders/qr"
+	orderviews "esimscan/projections/orders"
+)
+
+// OrderTokenHeader carries a guest order's access token.
+const OrderTokenHeader = "X-Order-Token"
+
+// Service is what the routes need from the orders application.
+type Service interface {
+	PlaceOrder(ctx context.Context, cmd ordersapp.PlaceOrder) (ordersapp.PlacedOrder, error)
+	PayWithTestGateway(ctx context.Context, orderID, accessToken string) (eventstore.AppendResult, error)
+	FulfilManually(ctx context.Context, cmd ordersapp.FulfilOrder) (eventstore.AppendResult, error)
+}
+
+// Views reads the orders read model.
+type Views interface {
+	Order(ctx context.Context, id string) (orderviews.OrderView, error)
+	List(ctx context.Context, filter orderviews.ListFilter) ([]orderviews.OrderView, int, error)
+}
+
+// Deps are the routes' collaborators. SignQR signs an order id and ICCID
+// so that an <img> can load the QR code without the order's access token in
+// its URL.
+type Deps struct {
+	Service Service
+	Views   Views
+	Store   eventstore.Store
+	Waiter  web.Waiter
+	Logger  zerolog.Logger
+	SignQR  func(orderID, iccid string) string
+	ActorID func(c *fiber.Ctx) string
+}
+
+// PublicRoutes registers checkout and the order page.
+func PublicRoutes(api fiber.Router, deps Deps) {
+	h := handlers{deps}
+	api.Post("/orders", web.LimitBody(web.DefaultBodyLimit), h.place)
+	api.Get("/orders/:id", h.get)
+	api.Post("/orders/:id/payments/test", h.payTest)
+	api.Get("/orders/:id/esims/:iccid/qr.png", h.qrCode)
+}
+
+// AdminRoutes registers the admin order endpoints.
+func AdminRoutes(admin fiber.Router, deps Deps) {
+	h := handlers{deps}
+	admin.Get("/orders", h.list)
+	admin.Get("/orders/:id", h.adminGet)
+	admin.Get("/orders/:id/history", h.history)
+	admin.Post("/orders/:id/fulfil", web.LimitBody(web.DefaultBodyLimit), h.fulfil)
+}
+
+type handlers struct{ Deps }
+
+// esimView is an issued eSIM with the URL of its QR code.
+type esimView struct {
+	orderviews.ESIMView
+	QRPNGURL string `json:"qr_png_url"`
+}
+
+type orderResponse struct {
+	orderviews.OrderView
+	ESIMs []esimView `json:"esims"`
+}
+
+func (h handlers) respond(order orderviews.OrderView) orderResponse {
+	response := orderResponse{OrderView: order, ESIMs: make([]esimView, 0, len(order.ESIMs))}
+	for _, esim := range order.ESIMs {
+		qrURL := "/api/orders/" + url.PathEscape(order.ID) + "/esims/" + url.PathEscape(esim.ICCID) +
+			"/qr.png?sig=" + url.QueryEscape(h.SignQR(order.ID, esim.ICCID))
+		response.ESIMs = append(response.ESIMs, esimView{ESIMView: esim, QRPNGURL: qrURL})
+	}
+	return response
+}
+
+func (h handlers) place(c *fiber.Ctx) error {
+	var cmd ordersapp.PlaceOrder
+	if err := web.DecodeJSON(c, &cmd); err != nil {
+		return err
+	}
+	placed, err := h.Service.PlaceOrder(web.CommandContext(c, "anonymous"), cmd)
+	if err != nil {
+		return err
+	}
+	web.AwaitProjection(c, h.Waiter, h.Logger, placed.Result, orderviews.Name)
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{
+		"id":           placed.ID,
+		"status":       "pending_payment",
+		"total":        placed.Total,
+		"access_token": placed.AccessToken,
+	})
+}
+
+// authorizedOrder returns the order when the request carries its access
+// token. A wrong token and an unknown order get the same 404.
+func (h handlers) authorizedOrder(c *fiber.Ctx) (orderviews.OrderView, error) {
+	notFound := apperr.NotFound("order_not_found", "no order with this id and access token")
+	token := c.Get(OrderTokenHeader)
+	if token == "" {
+		return orderviews.OrderView{}, notFound
+	}
+	order, err := h.Views.Order(c.UserContext(), c.Params("id"))
+	if errors.Is(err, orderviews.ErrNotFound) {
+		return orderviews.OrderView{}, notFound
+	}
+	if err != nil {
+		return orderviews.OrderView{}, err
+	}
+	if !ordersapp.TokenMatches(order.AccessTokenHash, token) {
+		return orderviews.OrderView{}, notFound
+	}
+	return order, nil
+}
+
+func (h handlers) get(c *fiber.Ctx) error {
+	order, err := h.authorizedOrder(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(h.respond(order))
+}
+
+func (h handlers) payTest(c *fiber.Ctx) error {
+	result, err := h.Service.PayWithTestGateway(web.CommandContext(c, "anonymous"), c.Params("id"), c.Get(OrderTokenHeader))
+	if err != nil {
+		return err
+	}
+	web.AwaitProjection(c, h.Waiter, h.Logger, result, orderviews.Name)
+	order, err := h.authorizedOrder(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(h.respond(order))
+}
+
+func (h handlers) qrCode(c *fiber.Ctx) error {
+	orderID, iccid := c.Params("id"), c.Params("iccid")
+	expected := h.SignQR(orderID, iccid)
+	if subtle.ConstantTimeCompare([]byte(expected), []byte(c.Query("sig"))) != 1 {
+		return apperr.NotFound("qr_not_found", "no QR code at this address")
+	}
+	order, err := h.Views.Order(c.UserContext(), orderID)
+	if err != nil {
+		return apperr.NotFound("qr_not_found", "no QR code at this address")
+	}
+	for _, esim := range order.ESIMs {
+		if esim.ICCID != iccid {
+			continue
+		}
+		png, err := qr.PNG(esim.LPA, 512)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "image/png")
+		c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+		return c.Send(png)
+	}
+	return apperr.NotFound("qr_not_found", "no QR code at this address")
+}
+
+func (h handlers) list(c *fiber.Ctx) error {
+	limit, err := queryInt(c, "limit", 50, 1, 500)
+	if err != nil {
+		return err
+	}
+	offset, err := queryInt(c, "offset", 0, 0, 1_000_000)
+	if err != nil {
+		return err
+	}
+	orders, total, err := h.Views.List(c.UserContext(), orderviews.ListFilter{
+		Status: c.Query("status"), Email: c.Query("email"), Limit: limit, Offset: offset,
+	})
+	if err != nil {
+		return err
+	}
+	items := make([]orderResponse, 0, len(orders))
+	for _, order := range orders {
+		items = append(items, h.respond(order))
+	}
+	c.Set("X-Total-Count", strconv.Itoa(total))
+	return c.JSON(items)
+}
+
+func (h handlers) adminGet(c *fiber.Ctx) error {
+	order, err := h.Views.Order(c.UserContext(), c.Params("id"))
+	if errors.Is(err, orderviews.ErrNotFound) {
+		return apperr.NotFound("order_not_found", "no order with id "+c.Params("id"))
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(h.respond(order))
+}
+
+type historyEntry struct {
+	Type  string          `json:"type"`
+	At    string          `json:"at"`
+	Actor string          `json:"actor"`
+	Data  json.RawMessage `json:"data"`
+}
+
+func (h handlers) history(c *fiber.Ctx) error {
+	events, err := h.Store.ReadStream(c.UserContext(), "order-"+c.Params("id"), 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return apperr.NotFound("order_not_found", "no order with id "+c.Params("id"))
+	}
+	if err != nil {
+		return err
+	}
+	entries := make([]historyEntry, 0, len(events))
+	for _, event := range events {
+		entries = append(entries, historyEntry{
+			Type:  event.Type,
+			At:    event.RecordedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+			Actor: event.Metadata.ActorID,
+			Data:  event.Data,
+		})
+	}
+	return c.JSON(entries)
+}
+
+func (h handlers) fulfil(c *fiber.Ctx) error {
+	var cmd ordersapp.FulfilOrder
+	if err := web.DecodeJSON(c, &cmd); err != nil {
+		return err
+	}
+	cmd.OrderID = c.Params("id")
+	result, err := h.Service.FulfilManually(web.CommandContext(c, h.ActorID(c)), cmd)
+	if err != nil {
+		return err
+	}
+	web.AwaitProjection(c, h.Waiter, h.Logger, result, orderviews.Name)
+	return h.adminGet(c)
+}
+
+func queryInt(c *fiber.Ctx, name string, fallback, minimum, maximum int) (int, error) {
+	text := c.Query(name)
+	if text == "" {
+		return fallback, nil
+	}
+	value, err := strconv.Atoi(text)
+	if err != nil || value < minimum || value > maximum {
+		return 0, apperr.Invalid(name, "invalid_range", name+" must be a whole number from "+strconv.Itoa(minimum)+" to "+strconv.Itoa(maximum))
+	}
+	return value, nil
+}

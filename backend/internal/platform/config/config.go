@@ -1,0 +1,123 @@
+// Package config reads esimScan's environment once, at start, into a typed
+// Config. No other package reads the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults, as the API contract fixes them.
+const (
+	DefaultAddr              = "127.0.0.1:8080"
+	DefaultDataDir           = "./data"
+	DefaultDriver            = "manual"
+	DefaultSyncBudgetSeconds = 1800
+	DefaultLogLevel          = "info"
+)
+
+// Provisioning drivers.
+const (
+	DriverManual = "manual"
+	DriverStub   = "stub"
+	DriverLive   = "live"
+)
+
+// Config is the process configuration. AppKey is a secret: never log it.
+type Config struct {
+	Addr          string
+	DataDir       string
+	AppKey        string // empty: generated into DataDir (embedded store only)
+	EventStoreURL string // empty: the embedded file store
+	RedisURL      string // empty: the in-process Redis-protocol server
+	Driver        string
+	TestPayments  bool
+	SyncBudget    time.Duration
+	// Sandbox starts a loopback simulator of the eSIM Access API inside the
+	// process and offers its settings to the admin, for demos without a
+	// provider account.
+	Sandbox   bool
+	LogLevel  string
+	LogFormat string // "json" or "console"
+}
+
+// Lookup returns an environment variable and whether it is set.
+type Lookup func(name string) (string, bool)
+
+// Load reads the configuration and reports every invalid variable at once.
+func Load(lookup Lookup) (Config, error) {
+	get := func(name, fallback string) string {
+		if value, ok := lookup(name); ok && strings.TrimSpace(value) != "" {
+			return strings.TrimSpace(value)
+		}
+		return fallback
+	}
+	cfg := Config{
+		Addr:          get("ESIMSCAN_ADDR", DefaultAddr),
+		DataDir:       get("ESIMSCAN_DATA_DIR", DefaultDataDir),
+		AppKey:        get("APP_KEY", ""),
+		EventStoreURL: get("EVENTSTORE_URL", ""),
+		RedisURL:      get("REDIS_URL", ""),
+		Driver:        get("ESIM_PROVISIONING_DRIVER", DefaultDriver),
+		LogLevel:      get("ESIMSCAN_LOG_LEVEL", DefaultLogLevel),
+		LogFormat:     get("ESIMSCAN_LOG_FORMAT", "json"),
+	}
+	var problems []error
+	var err error
+	if cfg.TestPayments, err = parseFlag(get("ESIMSCAN_TEST_PAYMENTS", "0")); err != nil {
+		problems = append(problems, fmt.Errorf("ESIMSCAN_TEST_PAYMENTS: %w", err))
+	}
+	if cfg.Sandbox, err = parseFlag(get("ESIMSCAN_SANDBOX", "0")); err != nil {
+		problems = append(problems, fmt.Errorf("ESIMSCAN_SANDBOX: %w", err))
+	}
+	seconds, err := strconv.Atoi(get("MASTER_ESIM_SYNC_MAX_SECONDS", strconv.Itoa(DefaultSyncBudgetSeconds)))
+	if err != nil || seconds < 1 || seconds > 86400 {
+		problems = append(problems, errors.New("MASTER_ESIM_SYNC_MAX_SECONDS: must be a whole number of seconds from 1 to 86400"))
+	}
+	cfg.SyncBudget = time.Duration(seconds) * time.Second
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		problems = append(problems, fmt.Errorf("ESIMSCAN_ADDR: %q is not host:port", cfg.Addr))
+	}
+	switch cfg.Driver {
+	case DriverManual, DriverStub, DriverLive:
+	default:
+		problems = append(problems, fmt.Errorf("ESIM_PROVISIONING_DRIVER: %q is not one of manual, stub, live", cfg.Driver))
+	}
+	if cfg.EventStoreURL != "" && !strings.HasPrefix(cfg.EventStoreURL, "esdb://") && !strings.HasPrefix(cfg.EventStoreURL, "esdb+discover://") {
+		problems = append(problems, errors.New("EVENTSTORE_URL: must start with esdb:// or esdb+discover://"))
+	}
+	if cfg.RedisURL != "" {
+		if parsed, err := url.Parse(cfg.RedisURL); err != nil || (parsed.Scheme != "redis" && parsed.Scheme != "rediss") {
+			problems = append(problems, errors.New("REDIS_URL: must be a redis:// or rediss:// URL"))
+		}
+	}
+	if cfg.EventStoreURL != "" && cfg.AppKey == "" {
+		problems = append(problems, errors.New("APP_KEY: required with EVENTSTORE_URL (generate one with `esimscan keygen`)"))
+	}
+	switch cfg.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Errorf("ESIMSCAN_LOG_LEVEL: %q is not one of debug, info, warn, error", cfg.LogLevel))
+	}
+	switch cfg.LogFormat {
+	case "json", "console":
+	default:
+		problems = append(problems, fmt.Errorf("ESIMSCAN_LOG_FORMAT: %q is not one of json, console", cfg.LogFormat))
+	}
+	return cfg, errors.Join(problems...)
+}
+
+func parseFlag(value string) (bool, error) {
+	switch strings.ToLower(value) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not 1 or 0", value)
+}

@@ -1,0 +1,38 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	ordersapp "esimscan/backend/internal/orders/app"
+	"esimscan/projections/catalog"
+)
+
+// pricing quotes packages for checkout from the catalog read model: the
+// price the customer saw is the price the order fixes.
+type pricing struct {
+	views *catalog.Queries
+}
+
+func (p pricing) Quote(ctx context.Context, packageID string) (ordersapp.Quote, error) {
+	quote, err := p.views.Quote(ctx, packageID)
+	if errors.Is(err, catalog.ErrPackageNotFound) {
+		return ordersapp.Quote{}, ordersapp.ErrPackageNotFound
+	}
+	if err != nil {
+		return ordersapp.Quote{}, err
+	}
+	pkg := quote.Package
+	return ordersapp.Quote{
+		PackageID:         pkg.ID,
+		Provider:          pkg.Provider,
+		ProviderPackageID: quote.ProviderPackageID,
+		Name:              pkg.Name,
+		Countries:         pkg.Countries,
+		DataMB:            pkg.DataMB,
+		Unlimited:         pkg.Unlimited,
+		ValidityDays:      pkg.ValidityDays,
+		UnitPrice:         quote.UnitPrice,
+		Sellable:          quote.Sellable,
+	}, nil
+}
