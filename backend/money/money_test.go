@@ -151,3 +151,11 @@ func TestParsePercent(t *testing.T) {
 		t.Errorf("String() = %s, %s", Percent(1250), Percent(2000))
 	}
 }
+
+func TestApplyMargin_largeAmountDoesNotOverflow(t *testing.T) {
+	amount, _ := ParseAmount("1000000000") // the largest amount ParseAmount accepts
+	got := ApplyMargin(New(amount, "USD"), 10_000)
+	if got.Amount.Format(2) != "2000000000.00" {
+		t.Errorf("ApplyMargin(1e9 USD, 100%%) = %s", got.Amount.Format(2))
+	}
+}

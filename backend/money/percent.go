@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -54,17 +55,23 @@ func (p *Percent) UnmarshalJSON(data []byte) error {
 }
 
 // ApplyMargin returns the selling price wholesale × (1 + margin / 100),
-// rounded half-up to the currency's minor unit.
+// rounded half-up to the currency's minor unit. Negative margins are
+// treated as zero, because a selling price below wholesale is never meant.
 func ApplyMargin(wholesale Money, margin Percent) Money {
-	// Multiply in hundredths of a percent to stay in integers: the product
-	// fits in int64 for amounts up to maxAmount and margins up to 100 %.
-	scaled := int64(wholesale.Amount) * (10_000 + int64(margin))
+	if margin < 0 {
+		margin = 0
+	}
 	digits := MinorUnitDigits(wholesale.Currency)
 	step := int64(1)
 	for i := digits; i < scaleDigits; i++ {
 		step *= 10
 	}
-	divisor := step * 10_000
-	rounded := (scaled + divisor/2) / divisor * step
-	return Money{Amount: Amount(rounded), Currency: wholesale.Currency}
+	// Multiply in hundredths of a percent with big integers: the product of
+	// a large amount and 10,000 + margin does not fit in int64.
+	product := new(big.Int).Mul(big.NewInt(int64(wholesale.Amount)), big.NewInt(10_000+int64(margin)))
+	divisor := big.NewInt(step * 10_000)
+	product.Add(product, new(big.Int).Rsh(divisor, 1))
+	product.Quo(product, divisor)
+	product.Mul(product, big.NewInt(step))
+	return Money{Amount: Amount(product.Int64()), Currency: wholesale.Currency}
 }

@@ -1,0 +1,56 @@
+package orders
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"esimscan/backend/money"
+)
+
+// Event types the orders projector consumes, as stored in the log.
+const (
+	typeOrderPlaced         = "OrderPlaced"
+	typeOrderPaid           = "OrderPaid"
+	typeProvisioningStarted = "ProvisioningStarted"
+	typeESIMIssued          = "ESIMIssued"
+	typeOrderFailed         = "OrderFailed"
+)
+
+// orderEvent holds the fields of every order event that this read model
+// uses.
+type orderEvent struct {
+	OrderID string `json:"order_id"`
+
+	// OrderPlaced
+	Email           string       `json:"email"`
+	AccessTokenHash string       `json:"access_token_hash"`
+	Package         OrderPackage `json:"package"`
+	UnitPrice       money.Money  `json:"unit_price"`
+	Quantity        int          `json:"quantity"`
+	Total           money.Money  `json:"total"`
+	PlacedAt        time.Time    `json:"placed_at"`
+
+	// OrderPaid
+	Gateway          string    `json:"gateway"`
+	PaymentReference string    `json:"payment_reference"`
+	PaidAt           time.Time `json:"paid_at"`
+
+	// ESIMIssued
+	ESIMs    []ESIM    `json:"esims"`
+	IssuedAt time.Time `json:"issued_at"`
+
+	// OrderFailed
+	Reason string `json:"reason"`
+}
+
+func decodeEvent(eventType string, data []byte) (orderEvent, error) {
+	var payload orderEvent
+	if err := json.Unmarshal(data, &payload); err != nil {
+		return orderEvent{}, fmt.Errorf("decode %s: %w", eventType, err)
+	}
+	if payload.OrderID == "" {
+		return orderEvent{}, fmt.Errorf("decode %s: missing order_id", eventType)
+	}
+	return payload, nil
+}

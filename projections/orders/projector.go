@@ -1,0 +1,113 @@
+// Package orders projects order events into the orders read model: each
+// order's status, price, package, payment and eSIMs, listed newest first by
+// status and by email address.
+package orders
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+
+	"esimscan/projections/projection"
+)
+
+// Name is the orders projector's name and checkpoint key.
+const Name = "orders"
+
+type projector struct{}
+
+// NewProjector returns the orders projector. It keeps no state of its own
+// and is safe for concurrent use.
+func NewProjector() projection.Projector { return projector{} }
+
+func (projector) Name() string      { return Name }
+func (projector) KeyPrefix() string { return keyPrefix }
+
+// Apply queues the orders read-model writes for ev on tx. Events about an
+// order that was never placed are ignored, because an order's stream always
+// starts with OrderPlaced.
+func (projector) Apply(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev projection.Event) error {
+	switch ev.Type {
+	case typeOrderPlaced:
+		return applyPlaced(ctx, tx, ev)
+	case typeOrderPaid, typeProvisioningStarted, typeESIMIssued, typeOrderFailed:
+		return applyProgress(ctx, rdb, tx, ev)
+	}
+	return nil
+}
+
+func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) error {
+	payload, err := decodeEvent(ev.Type, ev.Data)
+	if err != nil {
+		return err
+	}
+	record := &orderRecord{
+		View: OrderView{
+			ID:        payload.OrderID,
+			Status:    StatusPendingPayment,
+			Email:     payload.Email,
+			Total:     payload.Total,
+			UnitPrice: payload.UnitPrice,
+			Quantity:  payload.Quantity,
+			Package:   payload.Package,
+			ESIMs:     []ESIM{},
+			PlacedAt:  payload.PlacedAt,
+		},
+		AccessTokenHash: payload.AccessTokenHash,
+		Score:           ev.Position,
+	}
+	if record.View.Package.Unlimited {
+		record.View.Package.DataMB = nil
+	}
+	if err := saveRecord(ctx, tx, record); err != nil {
+		return err
+	}
+	member := redis.Z{Score: float64(record.Score), Member: payload.OrderID}
+	tx.ZAdd(ctx, keyAll, member)
+	tx.ZAdd(ctx, statusKey(StatusPendingPayment), member)
+	tx.ZAdd(ctx, emailKey(payload.Email), member)
+	return nil
+}
+
+// applyProgress moves an order along pending_payment → paid → provisioning
+// → issued, or to failed, and keeps the status index in step.
+func applyProgress(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev projection.Event) error {
+	payload, err := decodeEvent(ev.Type, ev.Data)
+	if err != nil {
+		return err
+	}
+	record, err := loadRecord(ctx, rdb, payload.OrderID)
+	if err != nil || record == nil {
+		return err
+	}
+	oldStatus := record.View.Status
+	view := &record.View
+	switch ev.Type {
+	case typeOrderPaid:
+		paidAt := payload.PaidAt
+		view.Status = StatusPaid
+		view.PaidAt = &paidAt
+		view.Payment = &Payment{Gateway: payload.Gateway, Reference: payload.PaymentReference}
+	case typeProvisioningStarted:
+		// A retry after a failure starts provisioning again.
+		view.Status = StatusProvisioning
+		view.Failure = nil
+	case typeESIMIssued:
+		issuedAt := payload.IssuedAt
+		view.Status = StatusIssued
+		view.IssuedAt = &issuedAt
+		view.ESIMs = payload.ESIMs
+		view.Failure = nil
+	case typeOrderFailed:
+		view.Status = StatusFailed
+		view.Failure = &Failure{Message: payload.Reason}
+	}
+	if err := saveRecord(ctx, tx, record); err != nil {
+		return err
+	}
+	if oldStatus != view.Status {
+		tx.ZRem(ctx, statusKey(oldStatus), view.ID)
+		tx.ZAdd(ctx, statusKey(view.Status), redis.Z{Score: float64(record.Score), Member: view.ID})
+	}
+	return nil
+}

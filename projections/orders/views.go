@@ -1,0 +1,84 @@
+package orders
+
+import (
+	"time"
+
+	"esimscan/backend/money"
+)
+
+// Order statuses.
+const (
+	StatusPendingPayment = "pending_payment"
+	StatusPaid           = "paid"
+	StatusProvisioning   = "provisioning"
+	StatusIssued         = "issued"
+	StatusFailed         = "failed"
+)
+
+// OrderView is one order. PaidAt and IssuedAt are nil until the order gets
+// there. Failure is set while the order is failed, and Payment once it is
+// paid. AccessTokenHash is the hex SHA-256 of the order's access token,
+// kept out of JSON so that the API can check a token without showing it.
+type OrderView struct {
+	ID              string       `json:"id"`
+	Status          string       `json:"status"`
+	Email           string       `json:"email"`
+	Total           money.Money  `json:"total"`
+	UnitPrice       money.Money  `json:"unit_price"`
+	Quantity        int          `json:"quantity"`
+	Package         OrderPackage `json:"package"`
+	ESIMs           []ESIM       `json:"esims"`
+	PlacedAt        time.Time    `json:"placed_at"`
+	PaidAt          *time.Time   `json:"paid_at,omitempty"`
+	IssuedAt        *time.Time   `json:"issued_at,omitempty"`
+	Failure         *Failure     `json:"failure"`
+	Payment         *Payment     `json:"payment"`
+	AccessTokenHash string       `json:"-"`
+}
+
+// OrderPackage is the package as it was when the order was placed. DataMB
+// is nil for an unlimited package.
+type OrderPackage struct {
+	ID                string   `json:"id"`
+	Provider          string   `json:"provider"`
+	ProviderPackageID string   `json:"provider_package_id"`
+	Name              string   `json:"name"`
+	Countries         []string `json:"countries"`
+	DataMB            *int64   `json:"data_mb"`
+	Unlimited         bool     `json:"unlimited"`
+	ValidityDays      int      `json:"validity_days"`
+}
+
+// ESIM is one issued eSIM. Demo is true for eSIMs of the stub driver, which
+// work on no network.
+type ESIM struct {
+	ICCID          string `json:"iccid"`
+	LPA            string `json:"lpa"`
+	SMDPAddress    string `json:"smdp_address"`
+	ActivationCode string `json:"activation_code"`
+	Demo           bool   `json:"demo"`
+}
+
+// Failure is the reason an order failed.
+type Failure struct {
+	Message string `json:"message"`
+}
+
+// Payment is the gateway that took an order's payment and its reference.
+type Payment struct {
+	Gateway   string `json:"gateway"`
+	Reference string `json:"reference"`
+}
+
+// ListFilter selects orders for List. Empty Status and Email match every
+// order, and Email matches case-insensitively. A Limit of zero or less means
+// DefaultListLimit.
+type ListFilter struct {
+	Status string
+	Email  string
+	Limit  int
+	Offset int
+}
+
+// DefaultListLimit is the page size of List when the filter sets none.
+const DefaultListLimit = 50
