@@ -14,10 +14,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"esimscan/backend/internal/eventstore"
-	"esimscan/backend/internal/platform/apperr"
-	"esimscan/backend/internal/platform/web"
 	ordersapp "esimscan/backend/internal/orders/app"
 	"esimscan/backend/internal/orders/qr"
+	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/platform/web"
 	orderviews "esimscan/projections/orders"
 )
 
@@ -72,7 +72,7 @@ type handlers struct{ Deps }
 
 // esimView is an issued eSIM with the URL of its QR code.
 type esimView struct {
-	orderviews.ESIMView
+	orderviews.ESIM
 	QRPNGURL string `json:"qr_png_url"`
 }
 
@@ -86,7 +86,7 @@ func (h handlers) respond(order orderviews.OrderView) orderResponse {
 	for _, esim := range order.ESIMs {
 		qrURL := "/api/orders/" + url.PathEscape(order.ID) + "/esims/" + url.PathEscape(esim.ICCID) +
 			"/qr.png?sig=" + url.QueryEscape(h.SignQR(order.ID, esim.ICCID))
-		response.ESIMs = append(response.ESIMs, esimView{ESIMView: esim, QRPNGURL: qrURL})
+		response.ESIMs = append(response.ESIMs, esimView{ESIM: esim, QRPNGURL: qrURL})
 	}
 	return response
 }

@@ -17,14 +17,15 @@ import (
 type Kind int
 
 const (
-	KindInvalid      Kind = iota + 1 // 422: a field breaks a rule
-	KindBadRequest                   // 400: the request cannot be read
-	KindNotFound                     // 404
-	KindConflict                     // 409: state forbids the command, or a concurrent change
-	KindUnauthorized                 // 401
-	KindForbidden                    // 403
-	KindTooLarge                     // 413
-	KindUnavailable                  // 503
+	KindInvalid         Kind = iota + 1 // 422: a field breaks a rule
+	KindBadRequest                      // 400: the request cannot be read
+	KindNotFound                        // 404
+	KindConflict                        // 409: state forbids the command, or a concurrent change
+	KindUnauthorized                    // 401
+	KindForbidden                       // 403
+	KindTooLarge                        // 413
+	KindUnavailable                     // 503
+	KindTooManyRequests                 // 429
 )
 
 // Error is an expected failure with a stable code and a message safe to show.

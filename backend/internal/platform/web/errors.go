@@ -26,14 +26,15 @@ type ErrorDetail struct {
 }
 
 var statusOfKind = map[apperr.Kind]int{
-	apperr.KindInvalid:      fiber.StatusUnprocessableEntity,
-	apperr.KindBadRequest:   fiber.StatusBadRequest,
-	apperr.KindNotFound:     fiber.StatusNotFound,
-	apperr.KindConflict:     fiber.StatusConflict,
-	apperr.KindUnauthorized: fiber.StatusUnauthorized,
-	apperr.KindForbidden:    fiber.StatusForbidden,
-	apperr.KindTooLarge:     fiber.StatusRequestEntityTooLarge,
-	apperr.KindUnavailable:  fiber.StatusServiceUnavailable,
+	apperr.KindInvalid:         fiber.StatusUnprocessableEntity,
+	apperr.KindBadRequest:      fiber.StatusBadRequest,
+	apperr.KindNotFound:        fiber.StatusNotFound,
+	apperr.KindConflict:        fiber.StatusConflict,
+	apperr.KindUnauthorized:    fiber.StatusUnauthorized,
+	apperr.KindForbidden:       fiber.StatusForbidden,
+	apperr.KindTooLarge:        fiber.StatusRequestEntityTooLarge,
+	apperr.KindUnavailable:     fiber.StatusServiceUnavailable,
+	apperr.KindTooManyRequests: fiber.StatusTooManyRequests,
 }
 
 // ErrorHandler turns every error a handler returns into the API's error

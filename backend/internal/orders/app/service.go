@@ -1,0 +1,177 @@
+// Package app runs the commands of the orders context: placing an order,
+// paying it through the test gateway, fulfilling it by hand, and the
+// ProvisionESIMOnOrderPaid reaction that drives provisioning.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"esimscan/backend/internal/eventstore"
+	"esimscan/backend/internal/orders/domain"
+	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/platform/esrepo"
+	"esimscan/backend/money"
+)
+
+// ErrPackageNotFound is the error Pricing returns for an unknown package id.
+var ErrPackageNotFound = errors.New("package not found")
+
+// Quote is a package's selling price and description at this moment.
+type Quote struct {
+	PackageID         string
+	Provider          string
+	ProviderPackageID string
+	Name              string
+	Countries         []string
+	DataMB            *int64
+	Unlimited         bool
+	ValidityDays      int
+	UnitPrice         money.Money
+	Sellable          bool
+}
+
+// Pricing quotes catalog packages. Quote returns ErrPackageNotFound for an
+// unknown id.
+type Pricing interface {
+	Quote(ctx context.Context, packageID string) (Quote, error)
+}
+
+// Deps are the collaborators of the orders service. Driver is "manual",
+// "stub" or "live"; TestPayments enables the test payment gateway.
+type Deps struct {
+	Repo         *esrepo.Repository
+	Pricing      Pricing
+	Driver       string
+	TestPayments bool
+	Logger       zerolog.Logger
+	Now          func() time.Time
+}
+
+// Service runs order commands. It is safe for concurrent use.
+type Service struct {
+	repo         *esrepo.Repository
+	pricing      Pricing
+	driver       string
+	testPayments bool
+	logger       zerolog.Logger
+	now          func() time.Time
+
+	handlers     sync.WaitGroup
+	liveWarnOnce sync.Once
+}
+
+// NewService returns a Service. A nil Now uses time.Now and an empty
+// Driver means "manual".
+func NewService(deps Deps) *Service {
+	service := &Service{
+		repo:         deps.Repo,
+		pricing:      deps.Pricing,
+		driver:       deps.Driver,
+		testPayments: deps.TestPayments,
+		logger:       deps.Logger.With().Str("component", "orders").Logger(),
+		now:          deps.Now,
+	}
+	if service.now == nil {
+		service.now = time.Now
+	}
+	if service.driver == "" {
+		service.driver = domain.DriverManual
+	}
+	return service
+}
+
+// Wait blocks until every reaction handler in progress has returned, for
+// tests and shutdown. Handlers run inline, so no work outlives them.
+func (s *Service) Wait() { s.handlers.Wait() }
+
+// maxAttempts bounds how often a command reloads an order after a
+// concurrent change before it reports the conflict.
+const maxAttempts = 5
+
+func streamOf(orderID string) string { return "order-" + orderID }
+
+// validOrderID reports whether id has the form of the ids PlaceOrder makes,
+// so that no other text reaches a stream name.
+func validOrderID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil && len(id) == 36
+}
+
+// loadedOrder is an order rebuilt from its stream, with the state of the
+// stream it was read at.
+type loadedOrder struct {
+	order    *domain.Order
+	expected eventstore.ExpectedRevision
+	current  eventstore.AppendResult // revision and position of the last event
+}
+
+// loadOrder rebuilds an order and returns the revision to append with.
+func (s *Service) loadOrder(ctx context.Context, orderID string) (loadedOrder, error) {
+	loaded := loadedOrder{order: &domain.Order{}}
+	expected, err := s.repo.Load(ctx, streamOf(orderID), func(event eventstore.RecordedEvent) error {
+		loaded.current = eventstore.AppendResult{NextRevision: event.Revision, Position: event.Position}
+		return loaded.order.Apply(event.Type, event.Data)
+	})
+	if err != nil {
+		return loadedOrder{}, fmt.Errorf("load order %s: %w", orderID, err)
+	}
+	loaded.expected = expected
+	return loaded, nil
+}
+
+// decideFunc returns the events a command appends to a loaded order. No
+// events means the work is already done.
+type decideFunc func(order *domain.Order) ([]esrepo.Event, error)
+
+// update runs load, decide, append on one order, and loads and decides
+// again when another writer changed the order in between. With no events
+// to append it returns the revision and position of the order's last event.
+func (s *Service) update(ctx context.Context, orderID string, decide decideFunc) (eventstore.AppendResult, error) {
+	for attempt := 1; ; attempt++ {
+		loaded, err := s.loadOrder(ctx, orderID)
+		if err != nil {
+			return eventstore.AppendResult{}, err
+		}
+		events, err := decide(loaded.order)
+		if err != nil {
+			return eventstore.AppendResult{}, err
+		}
+		if len(events) == 0 {
+			return loaded.current, nil
+		}
+		result, err := s.repo.Append(ctx, streamOf(orderID), loaded.expected, events...)
+		if errors.Is(err, esrepo.ErrConflict) && attempt < maxAttempts {
+			continue
+		}
+		if err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("update order %s: %w", orderID, err)
+		}
+		return result, nil
+	}
+}
+
+// commandError turns the domain's rule errors into errors the HTTP edge
+// maps to a status and code.
+func commandError(err error) error {
+	var transition *domain.TransitionError
+	switch {
+	case errors.As(err, &transition):
+		return &apperr.Error{Kind: apperr.KindConflict, Code: transition.Code, Message: transition.Error(), Err: err}
+	case errors.Is(err, domain.ErrAmountMismatch):
+		return &apperr.Error{Kind: apperr.KindConflict, Code: "payment_amount_mismatch", Message: err.Error(), Err: err}
+	case errors.Is(err, domain.ErrESIMCount):
+		return &apperr.Error{Kind: apperr.KindConflict, Code: "esim_count_mismatch", Message: err.Error(), Err: err}
+	}
+	return err
+}
+
+func errOrderNotFound() error {
+	return apperr.NotFound("order_not_found", "order not found")
+}

@@ -1,0 +1,104 @@
+package domain
+
+import (
+	"time"
+
+	"esimscan/backend/money"
+)
+
+// Event types as stored in the log. The public API fixes these names.
+const (
+	EventOrderPlaced         = "OrderPlaced"
+	EventOrderPaid           = "OrderPaid"
+	EventProvisioningStarted = "ProvisioningStarted"
+	EventESIMIssued          = "ESIMIssued"
+	EventOrderFailed         = "OrderFailed"
+)
+
+// Provisioning drivers recorded in ProvisioningStarted.
+const (
+	DriverManual = "manual"
+	DriverStub   = "stub"
+	DriverLive   = "live"
+)
+
+// Package is the snapshot of the catalog package an order buys, copied at
+// placement so that later catalog changes do not alter the order.
+type Package struct {
+	ID                string   `json:"id"`
+	Provider          string   `json:"provider"`
+	ProviderPackageID string   `json:"provider_package_id"`
+	Name              string   `json:"name"`
+	Countries         []string `json:"countries"`
+	DataMB            *int64   `json:"data_mb"`
+	Unlimited         bool     `json:"unlimited"`
+	ValidityDays      int      `json:"validity_days"`
+}
+
+// OrderPlaced opens an order and fixes its price: Total is UnitPrice, rounded
+// to the currency's minor unit, times Quantity.
+type OrderPlaced struct {
+	OrderID         string      `json:"order_id"`
+	Email           string      `json:"email"`
+	AccessTokenHash string      `json:"access_token_hash"`
+	Package         Package     `json:"package"`
+	UnitPrice       money.Money `json:"unit_price"`
+	Quantity        int         `json:"quantity"`
+	Total           money.Money `json:"total"`
+	PlacedAt        time.Time   `json:"placed_at"`
+}
+
+// OrderPaid records a payment of the whole total through a gateway.
+type OrderPaid struct {
+	OrderID          string      `json:"order_id"`
+	Gateway          string      `json:"gateway"`
+	PaymentReference string      `json:"payment_reference"`
+	Amount           money.Money `json:"amount"`
+	PaidAt           time.Time   `json:"paid_at"`
+}
+
+// ProvisioningStarted records that a driver took charge of a paid order.
+type ProvisioningStarted struct {
+	OrderID   string    `json:"order_id"`
+	Driver    string    `json:"driver"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// ESIM is one issued eSIM profile. Demo is true for profiles made by the
+// stub driver, which work on no network.
+type ESIM struct {
+	ICCID          string `json:"iccid"`
+	LPA            string `json:"lpa"`
+	SMDPAddress    string `json:"smdp_address"`
+	ActivationCode string `json:"activation_code"`
+	Demo           bool   `json:"demo"`
+}
+
+// ESIMIssued delivers every eSIM of the order and closes provisioning.
+type ESIMIssued struct {
+	OrderID  string    `json:"order_id"`
+	ESIMs    []ESIM    `json:"esims"`
+	IssuedAt time.Time `json:"issued_at"`
+}
+
+// OrderFailed records that a paid order cannot be fulfilled.
+type OrderFailed struct {
+	OrderID  string    `json:"order_id"`
+	Reason   string    `json:"reason"`
+	FailedAt time.Time `json:"failed_at"`
+}
+
+// EventType returns the type stored in the log.
+func (OrderPlaced) EventType() string { return EventOrderPlaced }
+
+// EventType returns the type stored in the log.
+func (OrderPaid) EventType() string { return EventOrderPaid }
+
+// EventType returns the type stored in the log.
+func (ProvisioningStarted) EventType() string { return EventProvisioningStarted }
+
+// EventType returns the type stored in the log.
+func (ESIMIssued) EventType() string { return EventESIMIssued }
+
+// EventType returns the type stored in the log.
+func (OrderFailed) EventType() string { return EventOrderFailed }

@@ -1,0 +1,273 @@
+package domain
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"esimscan/backend/money"
+)
+
+// Status is an order's state in this state machine:
+//
+//	pending_payment → paid → provisioning → issued
+//	paid | provisioning → failed
+type Status string
+
+// Order statuses, as the API shows them.
+const (
+	StatusPendingPayment Status = "pending_payment"
+	StatusPaid           Status = "paid"
+	StatusProvisioning   Status = "provisioning"
+	StatusIssued         Status = "issued"
+	StatusFailed         Status = "failed"
+)
+
+// Codes of the transition errors, stable for API clients.
+const (
+	CodeNotPayable       = "order_not_payable"
+	CodeAlreadyPaid      = "order_already_paid"
+	CodeNotProvisionable = "order_not_provisionable"
+	CodeNotIssuable      = "order_not_issuable"
+	CodeAlreadyIssued    = "order_already_issued"
+	CodeNotFailable      = "order_not_failable"
+)
+
+// TransitionError reports a command that the order's status forbids.
+type TransitionError struct {
+	Code   string
+	Action string
+	Status Status
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("cannot %s an order that is %s", e.Action, e.Status)
+}
+
+var (
+	// ErrInvalidPlacement reports a placement without an id, email, token
+	// hash, package, currency or a positive quantity.
+	ErrInvalidPlacement = errors.New("invalid order placement")
+	// ErrAmountMismatch reports a payment whose amount differs from the
+	// order's total.
+	ErrAmountMismatch = errors.New("payment amount differs from the order total")
+	// ErrESIMCount reports an issue whose number of eSIMs differs from the
+	// order's quantity.
+	ErrESIMCount = errors.New("number of eSIMs differs from the order quantity")
+	// ErrInvalidESIM reports an eSIM without ICCID or LPA, or an ICCID given
+	// twice.
+	ErrInvalidESIM = errors.New("invalid eSIM")
+)
+
+// Placement is the input of Place.
+type Placement struct {
+	OrderID         string
+	Email           string
+	AccessTokenHash string
+	Package         Package
+	UnitPrice       money.Money
+	Quantity        int
+	At              time.Time
+}
+
+// Place decides the OrderPlaced event of a new order. The unit price is
+// rounded half-up to the currency's minor unit once, then multiplied, so the
+// total is always the sum of its lines.
+func Place(p Placement) (OrderPlaced, error) {
+	switch {
+	case p.OrderID == "", p.Email == "", p.AccessTokenHash == "", p.Package.ID == "":
+		return OrderPlaced{}, fmt.Errorf("%w: order id, email, token hash and package are required", ErrInvalidPlacement)
+	case p.UnitPrice.Currency == "":
+		return OrderPlaced{}, fmt.Errorf("%w: unit price has no currency", ErrInvalidPlacement)
+	case p.Quantity < 1:
+		return OrderPlaced{}, fmt.Errorf("%w: quantity %d is not positive", ErrInvalidPlacement, p.Quantity)
+	}
+	unit := p.UnitPrice.RoundToMinor()
+	return OrderPlaced{
+		OrderID:         p.OrderID,
+		Email:           p.Email,
+		AccessTokenHash: p.AccessTokenHash,
+		Package:         p.Package,
+		UnitPrice:       unit,
+		Quantity:        p.Quantity,
+		Total:           unit.Times(int64(p.Quantity)),
+		PlacedAt:        p.At.UTC(),
+	}, nil
+}
+
+// Order is the order aggregate, rebuilt from its stream by Apply. The zero
+// value is an order that does not exist. An Order is not safe for
+// concurrent use.
+type Order struct {
+	placed        OrderPlaced
+	status        Status
+	gateway       string
+	reference     string
+	driver        string
+	esims         []ESIM
+	failureReason string
+}
+
+// Apply folds one stored event into the order. Unknown event types are
+// skipped, so that types added later do not break older code.
+func (o *Order) Apply(eventType string, data []byte) error {
+	if eventType != EventOrderPlaced && o.status == "" {
+		return fmt.Errorf("%s before OrderPlaced", eventType)
+	}
+	switch eventType {
+	case EventOrderPlaced:
+		if err := json.Unmarshal(data, &o.placed); err != nil {
+			return fmt.Errorf("decode %s: %w", eventType, err)
+		}
+		o.status = StatusPendingPayment
+	case EventOrderPaid:
+		var event OrderPaid
+		if err := json.Unmarshal(data, &event); err != nil {
+			return fmt.Errorf("decode %s: %w", eventType, err)
+		}
+		o.status, o.gateway, o.reference = StatusPaid, event.Gateway, event.PaymentReference
+	case EventProvisioningStarted:
+		var event ProvisioningStarted
+		if err := json.Unmarshal(data, &event); err != nil {
+			return fmt.Errorf("decode %s: %w", eventType, err)
+		}
+		o.status, o.driver = StatusProvisioning, event.Driver
+	case EventESIMIssued:
+		var event ESIMIssued
+		if err := json.Unmarshal(data, &event); err != nil {
+			return fmt.Errorf("decode %s: %w", eventType, err)
+		}
+		o.status, o.esims = StatusIssued, event.ESIMs
+	case EventOrderFailed:
+		var event OrderFailed
+		if err := json.Unmarshal(data, &event); err != nil {
+			return fmt.Errorf("decode %s: %w", eventType, err)
+		}
+		o.status, o.failureReason = StatusFailed, event.Reason
+	}
+	return nil
+}
+
+// Exists reports whether the order has been placed.
+func (o *Order) Exists() bool { return o.status != "" }
+
+// ID returns the order id.
+func (o *Order) ID() string { return o.placed.OrderID }
+
+// Status returns the order's status, or "" for an order that does not exist.
+func (o *Order) Status() Status { return o.status }
+
+// AccessTokenHash returns the hex SHA-256 of the order's access token.
+func (o *Order) AccessTokenHash() string { return o.placed.AccessTokenHash }
+
+// Total returns the price fixed at placement.
+func (o *Order) Total() money.Money { return o.placed.Total }
+
+// Quantity returns the number of eSIMs ordered.
+func (o *Order) Quantity() int { return o.placed.Quantity }
+
+// Package returns the package snapshot taken at placement.
+func (o *Order) Package() Package { return o.placed.Package }
+
+// PaymentReference returns the gateway's reference of the payment, if paid.
+func (o *Order) PaymentReference() string { return o.reference }
+
+// Driver returns the provisioning driver that took charge of the order.
+func (o *Order) Driver() string { return o.driver }
+
+// ESIMs returns the issued eSIMs.
+func (o *Order) ESIMs() []ESIM { return o.esims }
+
+// FailureReason returns why the order failed, if it did.
+func (o *Order) FailureReason() string { return o.failureReason }
+
+// Pay decides the payment of a pending order. Paying again with the same
+// gateway and reference returns a nil event and no error, whatever the
+// status, so a duplicated callback or a double click never pays twice.
+// Another payment of a paid order returns a TransitionError with
+// CodeAlreadyPaid, and of an order that does not exist, CodeNotPayable.
+func (o *Order) Pay(gateway, reference string, amount money.Money, at time.Time) (*OrderPaid, error) {
+	if o.reference != "" && o.gateway == gateway && o.reference == reference {
+		return nil, nil
+	}
+	switch o.status {
+	case StatusPendingPayment:
+	case StatusPaid, StatusProvisioning, StatusIssued, StatusFailed:
+		return nil, &TransitionError{Code: CodeAlreadyPaid, Action: "pay", Status: o.status}
+	default:
+		return nil, &TransitionError{Code: CodeNotPayable, Action: "pay", Status: o.status}
+	}
+	if amount != o.placed.Total {
+		return nil, fmt.Errorf("%w: paid %s, total %s", ErrAmountMismatch, amount, o.placed.Total)
+	}
+	return &OrderPaid{
+		OrderID:          o.placed.OrderID,
+		Gateway:          gateway,
+		PaymentReference: reference,
+		Amount:           amount,
+		PaidAt:           at.UTC(),
+	}, nil
+}
+
+// StartProvisioning decides that driver takes charge of a paid order.
+func (o *Order) StartProvisioning(driver string, at time.Time) (ProvisioningStarted, error) {
+	if o.status != StatusPaid {
+		return ProvisioningStarted{}, &TransitionError{Code: CodeNotProvisionable, Action: "start provisioning", Status: o.status}
+	}
+	return ProvisioningStarted{OrderID: o.placed.OrderID, Driver: driver, StartedAt: at.UTC()}, nil
+}
+
+// Issue decides the delivery of the order's eSIMs, one per unit ordered.
+// Only an order in provisioning can be issued.
+func (o *Order) Issue(esims []ESIM, at time.Time) (ESIMIssued, error) {
+	switch o.status {
+	case StatusProvisioning:
+	case StatusIssued:
+		return ESIMIssued{}, &TransitionError{Code: CodeAlreadyIssued, Action: "issue", Status: o.status}
+	default:
+		return ESIMIssued{}, &TransitionError{Code: CodeNotIssuable, Action: "issue", Status: o.status}
+	}
+	if len(esims) != o.placed.Quantity {
+		return ESIMIssued{}, fmt.Errorf("%w: order needs %d, got %d", ErrESIMCount, o.placed.Quantity, len(esims))
+	}
+	seen := make(map[string]bool, len(esims))
+	for _, esim := range esims {
+		if esim.ICCID == "" || esim.LPA == "" {
+			return ESIMIssued{}, fmt.Errorf("%w: ICCID and LPA are required", ErrInvalidESIM)
+		}
+		if seen[esim.ICCID] {
+			return ESIMIssued{}, fmt.Errorf("%w: ICCID %s given twice", ErrInvalidESIM, esim.ICCID)
+		}
+		seen[esim.ICCID] = true
+	}
+	return ESIMIssued{OrderID: o.placed.OrderID, ESIMs: esims, IssuedAt: at.UTC()}, nil
+}
+
+// Fail decides that a paid or provisioning order cannot be fulfilled.
+func (o *Order) Fail(reason string, at time.Time) (OrderFailed, error) {
+	if o.status != StatusPaid && o.status != StatusProvisioning {
+		return OrderFailed{}, &TransitionError{Code: CodeNotFailable, Action: "fail", Status: o.status}
+	}
+	return OrderFailed{OrderID: o.placed.OrderID, Reason: reason, FailedAt: at.UTC()}, nil
+}
+
+// Fulfil decides the delivery of esims to a paid or provisioning order by
+// driver, as an admin does by hand. For a paid order it first decides
+// ProvisioningStarted, returned as non-nil started.
+func (o *Order) Fulfil(driver string, esims []ESIM, at time.Time) (started *ProvisioningStarted, issued ESIMIssued, err error) {
+	next := *o
+	if o.status == StatusPaid {
+		event, err := o.StartProvisioning(driver, at)
+		if err != nil {
+			return nil, ESIMIssued{}, err
+		}
+		started = &event
+		next.status, next.driver = StatusProvisioning, driver
+	}
+	issued, err = next.Issue(esims, at)
+	if err != nil {
+		return nil, ESIMIssued{}, err
+	}
+	return started, issued, nil
+}
