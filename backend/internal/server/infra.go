@@ -34,7 +34,7 @@ func OpenStore(cfg config.Config, logger zerolog.Logger) (eventstore.Store, erro
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
-	store, err := filestore.Open(cfg.DataDir, filestore.Options{Logger: logger.With().Str("component", "filestore").Logger()})
+	store, err := filestore.Open(cfg.DataDir, filestore.Options{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("open event store in %s: %w", cfg.DataDir, err)
 	}

@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg config.Config, logger zerolog.Logger) (*Server
 		}
 	}
 	source := wmsource.NewSource(s.store, logging.Watermill{Logger: logger.With().Str("component", "watermill").Logger()})
-	s.runner, err = projection.NewRunner(s.redis.Client, source, logger.With().Str("component", "projections").Logger(), Projectors()...)
+	s.runner, err = projection.NewRunner(s.redis.Client, source, logger, Projectors()...)
 	if err != nil {
 		s.closeStores()
 		return nil, err
