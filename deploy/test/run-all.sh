@@ -48,4 +48,4 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 
 make test-go
 make test-frontend
-npm run test:e2e
+deploy/test/e2e.sh

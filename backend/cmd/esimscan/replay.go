@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -54,14 +54,18 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
-	encoded, _ := json.MarshalIndent(report, "", "  ")
 	if redisHandle.InProcess != nil {
 		fmt.Fprintln(stdout, "REDIS_URL is not set: read models live inside `esimscan serve` and are rebuilt at every start.")
 		fmt.Fprintln(stdout, "This run replayed the whole log into a scratch in-process Redis to check that it replays cleanly.")
 	}
-	fmt.Fprintf(stdout, "%s\n", encoded)
-	if report.Parked > 0 {
-		return fmt.Errorf("%d events could not be applied and were parked; see the report above", report.Parked)
+	fmt.Fprintf(stdout, "replayed %d events up to position %d in %s\n", report.EventsRead, report.Head, report.Duration.Round(time.Millisecond))
+	var parked uint64
+	for _, projector := range report.Projectors {
+		fmt.Fprintf(stdout, "  %-10s read %d, applied %d, parked %d\n", projector.Name, projector.Read, projector.Applied, projector.Parked)
+		parked += projector.Parked
+	}
+	if parked > 0 {
+		return fmt.Errorf("%d events could not be applied and were parked; GET /api/admin/projections lists them once the server runs", parked)
 	}
 	return nil
 }

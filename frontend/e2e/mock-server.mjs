@@ -1,0 +1,724 @@
+// A stand-in for the esimscan server, for checking the SPA in a real browser
+// before the Go server serves it. It serves the built dist/ with the SPA's
+// history fallback and returns canned API responses from in-memory state. It
+// enforces the contract's rules that the UI must follow: the session cookie,
+// X-CSRF-Token on state-changing admin calls, X-Order-Token on orders, and
+// field-naming 422 errors. It listens on 127.0.0.1 only and calls nothing.
+//
+//   node e2e/mock-server.mjs [port]
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  ADVANCED_KEYS,
+  COUNTRY_NAMES,
+  PROVIDER_NAMES,
+  SANDBOX_PACKAGES,
+  SECRET_FIELDS,
+  applyMargin,
+  parsePercent,
+  percentText,
+} from "./mock-catalog.mjs";
+import { qrLikePng } from "./mock-png.mjs";
+
+const DEFAULT_DIST = fileURLToPath(new URL("../dist", import.meta.url));
+const MAX_BODY_BYTES = 64 * 1024;
+const SESSION_COOKIE = "esimscan_session";
+const CONTENT_TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ico": "image/x-icon",
+};
+
+class HttpError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+const invalid = (field, message) => new HttpError(422, "invalid", message, field);
+
+function newId(bytes = 9) {
+  return randomBytes(bytes).toString("base64url");
+}
+
+function newState(sandboxBaseUrl) {
+  const providers = new Map();
+  for (const slug of Object.keys(PROVIDER_NAMES)) {
+    providers.set(slug, {
+      slug,
+      configured: false,
+      enabled: false,
+      baseUrl: "",
+      margin: null,
+      interval: null,
+      rateLimit: null,
+      credentials: {},
+      advanced: {},
+      authMode: "basic",
+      lastTest: null,
+      lastSync: null,
+      history: [],
+    });
+  }
+  return {
+    installed: false,
+    admin: null,
+    sessions: new Map(),
+    providers,
+    syncs: new Map(),
+    packages: new Map(),
+    orders: new Map(),
+    audit: [],
+    sandbox: {
+      "esim-access": {
+        base_url: sandboxBaseUrl,
+        // Made-up values that only this mock accepts.
+        credentials: { access_code: "sandbox-access-code", secret_key: "sandbox-secret-key" },
+      },
+    },
+  };
+}
+
+/** Starts the mock on 127.0.0.1 and resolves to { url, close }. */
+export async function startMockServer({ port = 0, distDir = DEFAULT_DIST, testPayments = true } = {}) {
+  if (!existsSync(join(distDir, "index.html"))) {
+    throw new Error(`no built SPA in ${distDir}: run "npm run build" first`);
+  }
+  let state;
+  const server = createServer((req, res) => {
+    handle(state, { distDir, testPayments }, req, res).catch((err) => {
+      sendError(res, err instanceof HttpError ? err : new HttpError(500, "internal", "internal error"));
+    });
+  });
+  await new Promise((done) => server.listen(port, "127.0.0.1", done));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  state = newState(`${url}/sandbox/esim-access`);
+  return {
+    url,
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(done);
+      }),
+  };
+}
+
+async function handle(state, options, req, res) {
+  const url = new URL(req.url, "http://127.0.0.1");
+  if (!url.pathname.startsWith("/api/")) {
+    return serveStatic(options.distDir, url.pathname, res);
+  }
+  const body = req.method === "GET" ? undefined : await readBody(req);
+  const ctx = { state, options, req, res, url, body, params: {} };
+  for (const [method, pattern, handler] of ROUTES) {
+    const match = req.method === method && pattern.exec(url.pathname);
+    if (match) {
+      ctx.params = match.groups ?? {};
+      const answer = await handler(ctx);
+      if (!res.writableEnded) {
+        sendJson(res, answer?.status ?? 200, answer?.body);
+      }
+      return;
+    }
+  }
+  throw new HttpError(404, "not_found", `no route ${req.method} ${url.pathname}`);
+}
+
+function serveStatic(distDir, pathname, res) {
+  const root = resolve(distDir);
+  let file = resolve(join(root, normalize(decodeURIComponent(pathname))));
+  if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    file = join(root, "index.html"); // history fallback
+  }
+  res.writeHead(200, { "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" });
+  res.end(readFileSync(file));
+}
+
+async function readBody(req) {
+  const parts = [];
+  let size = 0;
+  for await (const part of req) {
+    size += part.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new HttpError(413, "body_too_large", `request body over ${MAX_BODY_BYTES} bytes`);
+    }
+    parts.push(part);
+  }
+  const text = Buffer.concat(parts).toString("utf8");
+  if (text === "") {
+    return {};
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "invalid_json", "the request body is not valid JSON");
+  }
+}
+
+function sendJson(res, status, body) {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+  res.end(text);
+}
+
+function sendError(res, err) {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const error = { code: err.code, message: err.message };
+  if (err.field) {
+    error.field = err.field;
+  }
+  sendJson(res, err.status, { error });
+}
+
+// --- sessions ---------------------------------------------------------------
+
+function sessionOf(ctx) {
+  const cookies = Object.fromEntries(
+    (ctx.req.headers.cookie ?? "").split(";").map((pair) => pair.trim().split("=")),
+  );
+  return ctx.state.sessions.get(cookies[SESSION_COOKIE]) ?? null;
+}
+
+function requireAdmin(ctx) {
+  if (!ctx.state.installed) {
+    throw new HttpError(409, "not_installed", "the store is not installed yet");
+  }
+  const session = sessionOf(ctx);
+  if (!session) {
+    throw new HttpError(401, "unauthenticated", "sign in first");
+  }
+  if (ctx.req.method !== "GET" && ctx.req.headers["x-csrf-token"] !== session.csrf) {
+    throw new HttpError(403, "csrf_token_invalid", "missing or wrong CSRF token");
+  }
+  return session;
+}
+
+function install(ctx) {
+  if (ctx.state.installed) {
+    throw new HttpError(409, "already_installed", "the store is already installed");
+  }
+  const { store_name: storeName, admin_email: email, admin_password: password } = ctx.body;
+  if (!storeName || typeof storeName !== "string") {
+    throw invalid("store_name", "store name is required");
+  }
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) {
+    throw invalid("admin_email", "admin email must be an email address");
+  }
+  if (typeof password !== "string" || password.length < 10) {
+    throw invalid("admin_password", "admin password must have at least 10 characters");
+  }
+  ctx.state.installed = true;
+  ctx.state.admin = { id: newId(), email, password };
+  return { status: 201, body: {} };
+}
+
+function login(ctx) {
+  const admin = ctx.state.admin;
+  if (!admin || ctx.body.email !== admin.email || ctx.body.password !== admin.password) {
+    throw new HttpError(401, "invalid_credentials", "invalid email or password");
+  }
+  const token = newId(32);
+  const csrf = newId(32);
+  ctx.state.sessions.set(token, { csrf, admin });
+  ctx.res.setHeader("Set-Cookie", `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`);
+  return { body: { csrf_token: csrf } };
+}
+
+// --- providers --------------------------------------------------------------
+
+function providerOf(ctx) {
+  const provider = ctx.state.providers.get(ctx.params.slug);
+  if (!provider) {
+    throw new HttpError(404, "provider_not_found", `no provider ${ctx.params.slug}`);
+  }
+  return provider;
+}
+
+function providerView(p) {
+  const credentials = {};
+  for (const field of SECRET_FIELDS[p.slug]) {
+    credentials[field] = p.credentials[field] ? "set" : "missing";
+  }
+  const view = {
+    slug: p.slug,
+    name: PROVIDER_NAMES[p.slug],
+    configured: p.configured,
+    enabled: p.enabled,
+    base_url: p.baseUrl,
+    margin_percent: p.margin === null ? null : Number(percentText(p.margin)),
+    sync_interval_minutes: p.interval,
+    rate_limit_per_hour: p.rateLimit,
+    credentials,
+    advanced: p.advanced,
+    last_test: p.lastTest,
+    last_sync: p.lastSync,
+  };
+  if (p.slug === "maya") {
+    view.auth_mode = p.authMode;
+  }
+  return view;
+}
+
+function fingerprint(value) {
+  return createHash("sha256").update(`mock fingerprint ${value}`).digest("hex").slice(0, 12);
+}
+
+function configureProvider(ctx) {
+  const session = requireAdmin(ctx);
+  const p = providerOf(ctx);
+  const body = ctx.body;
+  const baseUrl = typeof body.base_url === "string" ? body.base_url.trim().replace(/\/+$/, "") : "";
+  if (!/^https?:\/\/[^/\s]+/.test(baseUrl)) {
+    throw invalid("base_url", "base URL must be an http or https URL with a host");
+  }
+  const margin = parsePercent(body.margin_percent);
+  if (margin === null) {
+    throw invalid("margin_percent", "margin must be a number from 0 to 100 with at most two decimals");
+  }
+  const interval = body.sync_interval_minutes;
+  if (!Number.isInteger(interval) || interval < 5 || interval > 525600) {
+    throw invalid("sync_interval_minutes", "sync interval must be a whole number of minutes from 5 to 525600");
+  }
+  const rateLimit = body.rate_limit_per_hour ?? null;
+  if (rateLimit !== null && (!Number.isInteger(rateLimit) || rateLimit < 1)) {
+    throw invalid("rate_limit_per_hour", "rate limit must be a whole number of at least 1, or empty");
+  }
+  const credentials = body.credentials ?? {};
+  const allowed = [...SECRET_FIELDS[p.slug], ...(p.slug === "maya" ? ["auth_mode"] : [])];
+  for (const field of Object.keys(credentials)) {
+    if (!allowed.includes(field)) {
+      throw invalid(`credentials.${field}`, `${p.slug} has no credential ${field}`);
+    }
+  }
+  for (const field of SECRET_FIELDS[p.slug]) {
+    if (!credentials[field] && !p.credentials[field]) {
+      throw invalid(`credentials.${field}`, `${field} is required`);
+    }
+  }
+  const advanced = body.advanced ?? {};
+  for (const [key, value] of Object.entries(advanced)) {
+    if (!ADVANCED_KEYS[p.slug].includes(key)) {
+      throw invalid(`advanced.${key}`, `${p.slug} has no advanced setting ${key}`);
+    }
+    if (key.endsWith("_path") && !String(value).startsWith("/")) {
+      throw invalid(`advanced.${key}`, "a path must start with /");
+    }
+  }
+
+  const actor = { id: session.admin.id, email: session.admin.email };
+  const at = new Date().toISOString();
+  if (margin !== p.margin) {
+    const old = p.margin === null ? null : percentText(p.margin);
+    ctx.state.audit.unshift({ at, actor, action: "provider_margin_set", subject: p.slug, old, new: percentText(margin) });
+  }
+  for (const field of SECRET_FIELDS[p.slug]) {
+    const value = credentials[field];
+    if (value && value !== p.credentials[field]) {
+      const old = p.credentials[field] ? fingerprint(p.credentials[field]) : null;
+      ctx.state.audit.unshift({ at, actor, action: "credential_set", subject: `${p.slug}.${field}`, old, new: fingerprint(value) });
+      p.credentials[field] = value;
+    }
+  }
+  Object.assign(p, { configured: true, baseUrl, margin, interval, rateLimit, advanced });
+  if (credentials.auth_mode) {
+    p.authMode = credentials.auth_mode;
+  }
+  return { body: providerView(p) };
+}
+
+function requireConfigured(p) {
+  if (!p.configured) {
+    throw new HttpError(409, "provider_not_configured", "save the provider's settings first");
+  }
+}
+
+function testProvider(ctx) {
+  requireAdmin(ctx);
+  const p = providerOf(ctx);
+  requireConfigured(p);
+  const sandbox = ctx.state.sandbox[p.slug];
+  const at = new Date().toISOString();
+  const accepted =
+    sandbox && SECRET_FIELDS[p.slug].every((field) => p.credentials[field] === sandbox.credentials[field]);
+  if (accepted) {
+    p.lastTest = { ok: true, at, message: "balance 125.50 USD" };
+    p.history.unshift({ at, kind: "test", ok: true, message: p.lastTest.message });
+    return { body: { ok: true, balance: { amount: "125.50", currency: "USD" } } };
+  }
+  const message = "the provider rejected the access code (code 000101)";
+  p.lastTest = { ok: false, at, message };
+  p.history.unshift({ at, kind: "test", ok: false, message });
+  return { body: { ok: false, cause: "credentials", message } };
+}
+
+function startSync(ctx) {
+  requireAdmin(ctx);
+  const p = providerOf(ctx);
+  requireConfigured(p);
+  const syncId = newId();
+  const startedAt = new Date().toISOString();
+  ctx.state.syncs.set(syncId, { slug: p.slug, polls: 0, startedAt });
+  p.lastSync = { id: syncId, status: "running", at: startedAt };
+  return { status: 202, body: { sync_id: syncId } };
+}
+
+// syncStatus advances a sync by one step per poll, so the UI shows progress
+// before it completes.
+function syncStatus(ctx) {
+  requireAdmin(ctx);
+  const p = providerOf(ctx);
+  const sync = ctx.state.syncs.get(ctx.params.syncId);
+  if (!sync || sync.slug !== p.slug) {
+    throw new HttpError(404, "sync_not_found", "no such sync");
+  }
+  sync.polls++;
+  const total = p.slug === "esim-access" ? SANDBOX_PACKAGES.length : 0;
+  const status = {
+    status: "running",
+    packages_seen: Math.min(total, sync.polls * 3),
+    packages_added: 0,
+    packages_changed: 0,
+    packages_removed: 0,
+    started_at: sync.startedAt,
+    finished_at: null,
+    message: "",
+  };
+  if (sync.polls < 3) {
+    return { body: status };
+  }
+  if (!sync.result) {
+    sync.result = finishSync(ctx.state, p, total);
+  }
+  return { body: { ...status, ...sync.result } };
+}
+
+function finishSync(state, p, total) {
+  let added = 0;
+  if (p.slug === "esim-access") {
+    for (const pkg of SANDBOX_PACKAGES) {
+      const id = createHash("sha256").update(`${p.slug}\0${pkg.code}`).digest("hex").slice(0, 16);
+      if (!state.packages.has(id)) {
+        added++;
+        state.packages.set(id, { ...pkg, id, provider: p.slug, marginOverride: null, enabled: true });
+      }
+    }
+  }
+  const at = new Date().toISOString();
+  const message = `${total} packages seen, ${added} added`;
+  p.lastSync = { ...p.lastSync, status: "completed", at };
+  p.history.unshift({ at, kind: "sync", ok: true, message, sync_id: p.lastSync.id });
+  return { status: "completed", packages_seen: total, packages_added: added, finished_at: at, message };
+}
+
+function setEnabled(enabled) {
+  return (ctx) => {
+    requireAdmin(ctx);
+    const p = providerOf(ctx);
+    if (enabled && !p.lastTest?.ok) {
+      throw new HttpError(409, "provider_not_tested", "test the provider successfully before enabling it");
+    }
+    p.enabled = enabled;
+    return { body: providerView(p) };
+  };
+}
+
+// --- catalog ----------------------------------------------------------------
+
+function effectiveMargin(state, pkg) {
+  return pkg.marginOverride ?? state.providers.get(pkg.provider).margin ?? 0;
+}
+
+function publicPackage(state, pkg) {
+  return {
+    id: pkg.id,
+    provider: pkg.provider,
+    name: pkg.name,
+    countries: pkg.countries,
+    data_mb: pkg.data_mb,
+    unlimited: pkg.data_mb === null,
+    daily: Boolean(pkg.daily),
+    validity_days: pkg.days,
+    price: applyMargin(pkg.wholesale, effectiveMargin(state, pkg)),
+  };
+}
+
+function sellable(state) {
+  return [...state.packages.values()].filter((pkg) => pkg.enabled && state.providers.get(pkg.provider).enabled);
+}
+
+function byPrice(a, b) {
+  return Number(a.price.amount) - Number(b.price.amount);
+}
+
+function cheapest(list) {
+  return list.sort(byPrice)[0].price;
+}
+
+function countries(ctx) {
+  const groups = new Map();
+  for (const pkg of sellable(ctx.state)) {
+    for (const code of pkg.countries) {
+      groups.set(code, [...(groups.get(code) ?? []), publicPackage(ctx.state, pkg)]);
+    }
+  }
+  const body = [...groups].map(([code, list]) => ({
+    code,
+    name: COUNTRY_NAMES[code] ?? code,
+    packages: list.length,
+    from_price: cheapest(list),
+  }));
+  return { body };
+}
+
+function regions(ctx) {
+  const groups = new Map();
+  for (const pkg of sellable(ctx.state).filter((p) => p.region)) {
+    const group = groups.get(pkg.region.code) ?? { ...pkg.region, countries: pkg.countries, list: [] };
+    group.list.push(publicPackage(ctx.state, pkg));
+    groups.set(pkg.region.code, group);
+  }
+  const body = [...groups.values()].map((g) => ({
+    code: g.code,
+    name: g.name,
+    countries: g.countries,
+    packages: g.list.length,
+    from_price: cheapest(g.list),
+  }));
+  return { body };
+}
+
+function packages(ctx) {
+  const country = ctx.url.searchParams.get("country");
+  const region = ctx.url.searchParams.get("region");
+  const list = sellable(ctx.state).filter((pkg) =>
+    country ? pkg.countries.includes(country.toUpperCase()) : pkg.region?.code === region,
+  );
+  return { body: list.map((pkg) => publicPackage(ctx.state, pkg)).sort(byPrice) };
+}
+
+function adminPackages(ctx) {
+  requireAdmin(ctx);
+  const slug = ctx.url.searchParams.get("provider");
+  const list = [...ctx.state.packages.values()].filter((pkg) => pkg.provider === slug);
+  const body = list.map((pkg) => ({
+    ...publicPackage(ctx.state, pkg),
+    provider_package_id: pkg.code,
+    wholesale: { amount: pkg.wholesale, currency: "USD" },
+    margin_percent: Number(percentText(effectiveMargin(ctx.state, pkg))),
+    margin_override: pkg.marginOverride === null ? null : Number(percentText(pkg.marginOverride)),
+    enabled: pkg.enabled,
+  }));
+  return { body: body.sort(byPrice) };
+}
+
+function updatePackage(ctx) {
+  requireAdmin(ctx);
+  const pkg = ctx.state.packages.get(ctx.params.id);
+  if (!pkg) {
+    throw new HttpError(404, "package_not_found", "no such package");
+  }
+  if ("margin_override" in ctx.body) {
+    const raw = ctx.body.margin_override;
+    const margin = raw === null ? null : parsePercent(raw);
+    if (raw !== null && margin === null) {
+      throw invalid("margin_override", "margin must be a number from 0 to 100 with at most two decimals");
+    }
+    pkg.marginOverride = margin;
+  }
+  if (typeof ctx.body.enabled === "boolean") {
+    pkg.enabled = ctx.body.enabled;
+  }
+  return { body: {} };
+}
+
+// --- orders -----------------------------------------------------------------
+
+function placeOrder(ctx) {
+  const { package_id: packageId, email } = ctx.body;
+  const pkg = ctx.state.packages.get(packageId);
+  if (!pkg || !sellable(ctx.state).includes(pkg)) {
+    throw invalid("package_id", "this package is not on sale");
+  }
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    throw invalid("email", "enter a valid email address");
+  }
+  const order = {
+    id: newId(),
+    token: newId(32),
+    email,
+    status: "pending_payment",
+    total: publicPackage(ctx.state, pkg).price,
+    package: { id: pkg.id, name: pkg.name, countries: pkg.countries, data_mb: pkg.data_mb, unlimited: pkg.data_mb === null, daily: Boolean(pkg.daily), validity_days: pkg.days },
+    esims: [],
+    placedAt: new Date().toISOString(),
+  };
+  ctx.state.orders.set(order.id, order);
+  return { status: 201, body: { id: order.id, status: order.status, total: order.total, access_token: order.token } };
+}
+
+function orderWithToken(ctx) {
+  const order = ctx.state.orders.get(ctx.params.id);
+  if (!order || ctx.req.headers["x-order-token"] !== order.token) {
+    throw new HttpError(404, "order_not_found", "order not found");
+  }
+  return order;
+}
+
+function issueDemoEsim(order) {
+  const matchingId = `DEMO-${randomBytes(4).toString("hex").toUpperCase()}`;
+  const iccid = `8999${String(BigInt(`0x${randomBytes(7).toString("hex")}`)).padStart(15, "0").slice(0, 15)}`;
+  order.esims = [
+    {
+      iccid,
+      lpa: `LPA:1$demo.esimscan.invalid$${matchingId}`,
+      smdp_address: "demo.esimscan.invalid",
+      activation_code: matchingId,
+      qr_png_url: `/api/orders/${order.id}/esims/${iccid}/qr.png`,
+      demo: true,
+    },
+  ];
+}
+
+// getOrder moves a paid order one step per read (paid → provisioning →
+// issued), as the stub driver would over a few seconds.
+function getOrder(ctx) {
+  const order = orderWithToken(ctx);
+  const view = orderView(order);
+  if (order.status === "paid") {
+    order.status = "provisioning";
+  } else if (order.status === "provisioning") {
+    order.status = "issued";
+    issueDemoEsim(order);
+  }
+  return { body: view };
+}
+
+function orderView(order) {
+  return { id: order.id, status: order.status, total: order.total, package: order.package, esims: order.esims };
+}
+
+function payWithTestGateway(ctx) {
+  if (!ctx.options.testPayments) {
+    throw new HttpError(404, "test_payments_disabled", "the test payment gateway is off");
+  }
+  const order = orderWithToken(ctx);
+  if (order.status === "pending_payment") {
+    order.status = "paid";
+  }
+  return { body: {} };
+}
+
+function qrPng(ctx) {
+  const order = ctx.state.orders.get(ctx.params.id);
+  const esim = order?.esims.find((e) => e.iccid === ctx.params.iccid);
+  if (!esim) {
+    throw new HttpError(404, "not_found", "no such eSIM");
+  }
+  ctx.res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "no-store" });
+  ctx.res.end(qrLikePng(esim.lpa));
+}
+
+function adminOrders(ctx) {
+  requireAdmin(ctx);
+  const body = [...ctx.state.orders.values()].reverse().map((order) => ({
+    id: order.id,
+    status: order.status,
+    email: order.email,
+    total: order.total,
+    package: order.package,
+    placed_at: order.placedAt,
+  }));
+  return { body };
+}
+
+function fulfil(ctx) {
+  requireAdmin(ctx);
+  const order = ctx.state.orders.get(ctx.params.id);
+  if (!order) {
+    throw new HttpError(404, "order_not_found", "order not found");
+  }
+  if (!["paid", "provisioning"].includes(order.status)) {
+    throw new HttpError(409, "order_not_fulfillable", `an order in status ${order.status} cannot be fulfilled`);
+  }
+  const { iccid, lpa } = ctx.body;
+  if (typeof iccid !== "string" || !/^\d{18,22}$/.test(iccid)) {
+    throw invalid("iccid", "ICCID must be 18 to 22 digits");
+  }
+  if (typeof lpa !== "string" || !lpa.startsWith("LPA:1$")) {
+    throw invalid("lpa", "LPA string must start with LPA:1$");
+  }
+  const [, smdp = "", code = ""] = lpa.split("$");
+  order.status = "issued";
+  order.esims = [{ iccid, lpa, smdp_address: smdp, activation_code: code, qr_png_url: `/api/orders/${order.id}/esims/${iccid}/qr.png` }];
+  return { body: {} };
+}
+
+// --- audit, projections, sandbox -------------------------------------------
+
+function audit(ctx) {
+  requireAdmin(ctx);
+  const kind = ctx.url.searchParams.get("kind");
+  const matches = (entry) =>
+    !kind || (kind === "margin" ? entry.action.includes("margin") : entry.action.startsWith("credential"));
+  return { body: ctx.state.audit.filter(matches) };
+}
+
+function projections(ctx) {
+  requireAdmin(ctx);
+  const names = ["catalog", "orders", "audit", "reports"];
+  return { body: names.map((name) => ({ name, checkpoint: 42, lag: 0, status: "live", parked: 0 })) };
+}
+
+function rebuild(ctx) {
+  requireAdmin(ctx);
+  return { status: 202, body: {} };
+}
+
+const ROUTES = [
+  ["GET", /^\/api\/health$/, () => ({ body: { status: "ok" } })],
+  ["GET", /^\/api\/sandbox$/, () => ({ body: { enabled: true } })],
+  ["POST", /^\/api\/install$/, install],
+  ["POST", /^\/api\/auth\/login$/, login],
+  ["GET", /^\/api\/catalog\/countries$/, countries],
+  ["GET", /^\/api\/catalog\/regions$/, regions],
+  ["GET", /^\/api\/catalog\/packages$/, packages],
+  ["POST", /^\/api\/orders$/, placeOrder],
+  ["GET", /^\/api\/orders\/(?<id>[\w-]+)$/, getOrder],
+  ["POST", /^\/api\/orders\/(?<id>[\w-]+)\/payments\/test$/, payWithTestGateway],
+  ["GET", /^\/api\/orders\/(?<id>[\w-]+)\/esims\/(?<iccid>\d+)\/qr\.png$/, qrPng],
+  ["GET", /^\/api\/admin\/sandbox$/, (ctx) => (requireAdmin(ctx), { body: { providers: ctx.state.sandbox } })],
+  ["GET", /^\/api\/admin\/providers$/, (ctx) => (requireAdmin(ctx), { body: [...ctx.state.providers.values()].map(providerView) })],
+  ["GET", /^\/api\/admin\/providers\/(?<slug>[\w-]+)$/, (ctx) => (requireAdmin(ctx), { body: providerView(providerOf(ctx)) })],
+  ["PUT", /^\/api\/admin\/providers\/(?<slug>[\w-]+)$/, configureProvider],
+  ["POST", /^\/api\/admin\/providers\/(?<slug>[\w-]+)\/test$/, testProvider],
+  ["POST", /^\/api\/admin\/providers\/(?<slug>[\w-]+)\/sync$/, startSync],
+  ["GET", /^\/api\/admin\/providers\/(?<slug>[\w-]+)\/syncs\/(?<syncId>[\w-]+)$/, syncStatus],
+  ["POST", /^\/api\/admin\/providers\/(?<slug>[\w-]+)\/enable$/, setEnabled(true)],
+  ["POST", /^\/api\/admin\/providers\/(?<slug>[\w-]+)\/disable$/, setEnabled(false)],
+  ["GET", /^\/api\/admin\/providers\/(?<slug>[\w-]+)\/history$/, (ctx) => (requireAdmin(ctx), { body: providerOf(ctx).history })],
+  ["GET", /^\/api\/admin\/catalog\/packages$/, adminPackages],
+  ["PATCH", /^\/api\/admin\/catalog\/packages\/(?<id>[\w-]+)$/, updatePackage],
+  ["GET", /^\/api\/admin\/orders$/, adminOrders],
+  ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/fulfil$/, fulfil],
+  ["GET", /^\/api\/admin\/audit$/, audit],
+  ["GET", /^\/api\/admin\/projections$/, projections],
+  ["POST", /^\/api\/admin\/projections\/rebuild$/, rebuild],
+];
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const port = Number(process.argv[2] ?? 0);
+  const { url } = await startMockServer({ port });
+  console.log(`mock esimscan serving on ${url}`);
+}

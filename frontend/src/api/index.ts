@@ -1,0 +1,129 @@
+import { isApiError } from "./errors";
+import { HttpClient, type HttpOptions } from "./http";
+import type {
+  AdminOrder,
+  AdminPackage,
+  AuditEntry,
+  CatalogPackage,
+  Country,
+  HistoryEntry,
+  OrderView,
+  PackagePatch,
+  PlacedOrder,
+  ProjectionStatus,
+  ProviderSettings,
+  ProviderView,
+  Region,
+  SandboxSettings,
+  SyncStatus,
+  TestResult,
+} from "./types";
+
+export * from "./errors";
+export * from "./types";
+export { HttpClient, DEFAULT_TIMEOUT_MS, type HttpOptions } from "./http";
+
+export type PackageFilter = { country: string } | { region: string };
+
+const segment = encodeURIComponent;
+
+/** Returns the typed client of every endpoint the SPA uses. */
+export function createApi(options: HttpOptions = {}) {
+  const http = new HttpClient(options);
+  const orderHeaders = (token: string) => ({ "X-Order-Token": token });
+  const providerPath = (slug: string) => `/api/admin/providers/${segment(slug)}`;
+
+  const store = {
+    countries: () => http.request<Country[]>("/api/catalog/countries"),
+    regions: () => http.request<Region[]>("/api/catalog/regions"),
+    packages: (filter: PackageFilter) => {
+      const query = new URLSearchParams(filter).toString();
+      return http.request<CatalogPackage[]>(`/api/catalog/packages?${query}`);
+    },
+    placeOrder: (packageId: string, email: string) =>
+      http.request<PlacedOrder>("/api/orders", {
+        method: "POST",
+        body: { package_id: packageId, email },
+      }),
+    order: (id: string, token: string) =>
+      http.request<OrderView>(`/api/orders/${segment(id)}`, { headers: orderHeaders(token) }),
+    payWithTestGateway: (id: string, token: string) =>
+      http.request<unknown>(`/api/orders/${segment(id)}/payments/test`, {
+        method: "POST",
+        headers: orderHeaders(token),
+      }),
+    /** Reports whether the store runs as a sandbox, reading a 404 as no sandbox. */
+    sandboxEnabled: async () => {
+      try {
+        const answer = await http.request<{ enabled?: boolean }>("/api/sandbox");
+        return answer?.enabled === true;
+      } catch (err) {
+        if (isApiError(err, 404)) {
+          return false;
+        }
+        throw err;
+      }
+    },
+  };
+
+  const admin = {
+    install: (body: { store_name: string; admin_email: string; admin_password: string }) =>
+      http.request<unknown>("/api/install", { method: "POST", body }),
+    /** Signs in and keeps the CSRF token for later state-changing calls. */
+    login: async (email: string, password: string) => {
+      const answer = await http.request<{ csrf_token: string }>("/api/auth/login", {
+        method: "POST",
+        body: { email, password },
+      });
+      http.csrfToken = answer.csrf_token;
+      return answer;
+    },
+    providers: () => http.request<ProviderView[]>("/api/admin/providers"),
+    provider: (slug: string) => http.request<ProviderView>(providerPath(slug)),
+    saveProvider: (slug: string, body: ProviderSettings) =>
+      http.request<ProviderView>(providerPath(slug), { method: "PUT", body }),
+    testProvider: (slug: string) =>
+      http.request<TestResult>(`${providerPath(slug)}/test`, { method: "POST", timeoutMs: 45_000 }),
+    startSync: (slug: string) =>
+      http.request<{ sync_id: string }>(`${providerPath(slug)}/sync`, { method: "POST" }),
+    sync: (slug: string, syncId: string) =>
+      http.request<SyncStatus>(`${providerPath(slug)}/syncs/${segment(syncId)}`),
+    enable: (slug: string) => http.request<unknown>(`${providerPath(slug)}/enable`, { method: "POST" }),
+    disable: (slug: string) => http.request<unknown>(`${providerPath(slug)}/disable`, { method: "POST" }),
+    history: (slug: string) => http.request<HistoryEntry[]>(`${providerPath(slug)}/history`),
+    catalogPackages: (provider: string) =>
+      http.request<AdminPackage[]>(`/api/admin/catalog/packages?provider=${segment(provider)}`),
+    updatePackage: (id: string, patch: PackagePatch) =>
+      http.request<unknown>(`/api/admin/catalog/packages/${segment(id)}`, { method: "PATCH", body: patch }),
+    orders: () => http.request<AdminOrder[]>("/api/admin/orders"),
+    fulfil: (id: string, body: { iccid: string; lpa: string }) =>
+      http.request<unknown>(`/api/admin/orders/${segment(id)}/fulfil`, { method: "POST", body }),
+    audit: (kind?: "margin" | "credentials") =>
+      http.request<AuditEntry[]>(kind ? `/api/admin/audit?kind=${kind}` : "/api/admin/audit"),
+    projections: () => http.request<ProjectionStatus[]>("/api/admin/projections"),
+    /** Rebuilds one projection, or all of them when name is absent. */
+    rebuildProjections: (name?: string) =>
+      http.request<unknown>("/api/admin/projections/rebuild", {
+        method: "POST",
+        body: name ? { projection: name } : {},
+      }),
+    /** Returns the sandbox's provider settings, or null when the store has no sandbox. */
+    sandboxSettings: async () => {
+      try {
+        return await http.request<SandboxSettings>("/api/admin/sandbox");
+      } catch (err) {
+        if (isApiError(err, 404)) {
+          return null;
+        }
+        throw err;
+      }
+    },
+  };
+
+  return { http, store, admin };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** The client the app uses, talking to the page's own origin. */
+export const api = createApi();

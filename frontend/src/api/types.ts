@@ -1,0 +1,207 @@
+// Shapes of the store's HTTP API. Money amounts stay decimal strings from
+// end to end: the UI formats them and never does arithmetic on them.
+
+export interface Money {
+  amount: string;
+  currency: string;
+}
+
+export interface Country {
+  code: string;
+  name: string;
+  packages: number;
+  from_price: Money;
+}
+
+export interface Region {
+  code: string;
+  name: string;
+  countries: string[];
+  packages: number;
+  from_price: Money;
+}
+
+export interface CatalogPackage {
+  id: string;
+  provider: string;
+  name: string;
+  countries: string[];
+  /** Null when unlimited. */
+  data_mb: number | null;
+  unlimited: boolean;
+  /** True when data_mb is a daily allowance. */
+  daily?: boolean;
+  validity_days: number;
+  price: Money;
+}
+
+export type OrderStatus =
+  | "pending_payment"
+  | "paid"
+  | "provisioning"
+  | "issued"
+  | "failed"
+  | "cancelled"
+  | "refunded";
+
+export interface PlacedOrder {
+  id: string;
+  status: OrderStatus;
+  total: Money;
+  access_token: string;
+}
+
+export interface Esim {
+  iccid: string;
+  lpa: string;
+  smdp_address: string;
+  activation_code: string;
+  qr_png_url: string;
+  /** True for eSIMs made by the stub driver, which work on no network. */
+  demo?: boolean;
+}
+
+export interface OrderPackage {
+  id: string;
+  name: string;
+  countries?: string[];
+  data_mb?: number | null;
+  unlimited?: boolean;
+  daily?: boolean;
+  validity_days?: number;
+}
+
+export interface OrderView {
+  id: string;
+  status: OrderStatus;
+  total: Money;
+  package?: OrderPackage;
+  esims: Esim[];
+  failure?: { message: string } | null;
+}
+
+export type ProviderSlug = "airalo" | "esim-access" | "maya" | "esim-go";
+
+export interface ProviderTest {
+  ok: boolean;
+  at: string;
+  message: string;
+}
+
+export interface ProviderSyncSummary {
+  id: string;
+  status: SyncState;
+  at: string;
+  message?: string;
+}
+
+export interface ProviderView {
+  slug: ProviderSlug;
+  name: string;
+  configured: boolean;
+  enabled: boolean;
+  base_url: string;
+  margin_percent: number | string | null;
+  sync_interval_minutes: number | null;
+  rate_limit_per_hour: number | null;
+  credentials: Record<string, "set" | "missing">;
+  advanced: Record<string, string>;
+  /** Built-in values of the advanced overrides, when the server sends them. */
+  advanced_defaults?: Record<string, string>;
+  /** Maya's non-secret authentication mode. */
+  auth_mode?: string;
+  last_test: ProviderTest | null;
+  last_sync: ProviderSyncSummary | null;
+}
+
+export interface ProviderSettings {
+  base_url: string;
+  margin_percent: number | string;
+  sync_interval_minutes: number | string;
+  rate_limit_per_hour?: number | string | null;
+  credentials: Record<string, string>;
+  advanced?: Record<string, string>;
+}
+
+export type FailureCause =
+  | "credentials"
+  | "unreachable"
+  | "timeout"
+  | "not_found"
+  | "rate_limited"
+  | "bad_response"
+  | "server_error";
+
+export type TestResult =
+  | { ok: true; balance: Money }
+  | { ok: false; cause: FailureCause; message: string };
+
+export type SyncState = "running" | "completed" | "failed";
+
+export interface SyncStatus {
+  status: SyncState;
+  packages_seen: number;
+  packages_added: number;
+  packages_changed: number;
+  packages_removed: number;
+  started_at: string;
+  finished_at: string | null;
+  message: string;
+  cause?: FailureCause;
+}
+
+export interface HistoryEntry {
+  at: string;
+  kind: "test" | "sync";
+  ok: boolean;
+  message: string;
+  sync_id?: string;
+}
+
+export interface AdminPackage extends CatalogPackage {
+  provider_package_id: string;
+  wholesale: Money;
+  margin_percent: number | string;
+  margin_override: number | string | null;
+  enabled: boolean;
+}
+
+export interface PackagePatch {
+  margin_override?: number | string | null;
+  enabled?: boolean;
+}
+
+export interface AdminOrder {
+  id: string;
+  status: OrderStatus;
+  email?: string;
+  total?: Money;
+  package?: OrderPackage;
+  placed_at?: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: { id: string; email: string };
+  action: string;
+  subject: string;
+  old: unknown;
+  new: unknown;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  checkpoint: number | string;
+  lag: number;
+  status: string;
+  parked: number | unknown[];
+}
+
+export interface SandboxProvider {
+  base_url: string;
+  credentials: Record<string, string>;
+}
+
+export interface SandboxSettings {
+  providers: Partial<Record<ProviderSlug, SandboxProvider>>;
+}

@@ -1,0 +1,119 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/vue";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Esim, OrderView } from "../api";
+import { loadOrderToken, saveOrderToken } from "../lib/order-token";
+import { apiError, stubFetch } from "../test/fetch-stub";
+import { routerAt } from "../test/router";
+import OrderPage from "./OrderPage.vue";
+
+const ESIM: Esim = {
+  iccid: "8999000000000000001",
+  lpa: "LPA:1$demo.esimscan.invalid$DEMO-1",
+  smdp_address: "demo.esimscan.invalid",
+  activation_code: "DEMO-1",
+  qr_png_url: "/api/orders/o1/esims/8999000000000000001/qr.png",
+  demo: true,
+};
+
+function order(status: OrderView["status"], esims: Esim[] = []): { body: OrderView } {
+  return { body: { id: "o1", status, total: { amount: "7.20", currency: "USD" }, esims } };
+}
+
+async function renderOrder(path = "/orders/o1#token=tok-1") {
+  const router = await routerAt(path);
+  return render(OrderPage, { props: { id: "o1" }, global: { plugins: [router] } });
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("OrderPage", () => {
+  it("uses and stores the link token", async () => {
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    await renderOrder();
+
+    await screen.findByText("Awaiting payment");
+    expect(requests[0].headers["X-Order-Token"]).toBe("tok-1");
+    expect(loadOrderToken("o1")).toBe("tok-1");
+  });
+
+  it("falls back to the stored token", async () => {
+    saveOrderToken("o1", "stored-token");
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    await renderOrder("/orders/o1");
+
+    await screen.findByText("Awaiting payment");
+    expect(requests[0].headers["X-Order-Token"]).toBe("stored-token");
+  });
+
+  it("explains a link without a token", async () => {
+    const { fetchStub } = stubFetch({});
+    await renderOrder("/orders/o1");
+
+    expect((await screen.findByRole("alert")).textContent).toMatch(/missing the order's access code/);
+    expect(fetchStub).not.toHaveBeenCalled();
+  });
+
+  it("hides the test gateway when the store has it off", async () => {
+    stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/payments/test": apiError(404, "test_payments_disabled", "the test payment gateway is off"),
+    });
+    await renderOrder();
+
+    await fireEvent.click(await screen.findByRole("button", { name: "Pay with test gateway" }));
+
+    await screen.findByText(/Online payments are not configured/);
+    expect(screen.queryByRole("button", { name: "Pay with test gateway" })).toBeNull();
+  });
+
+  it("pays, polls while provisioning and shows the issued eSIM", async () => {
+    vi.useFakeTimers();
+    const { requests } = stubFetch({
+      "GET /api/orders/o1": [order("pending_payment"), order("paid"), order("provisioning"), order("issued", [ESIM])],
+      "POST /api/orders/o1/payments/test": { body: {} },
+    });
+    await renderOrder();
+    await vi.waitFor(() => screen.getByRole("button", { name: "Pay with test gateway" }));
+
+    await fireEvent.click(screen.getByRole("button", { name: "Pay with test gateway" }));
+    await vi.advanceTimersByTimeAsync(5_000);
+
+    await vi.waitFor(() => screen.getByRole("heading", { name: "Install your eSIM" }));
+    const qr = screen.getByRole("img", { name: "QR code to install eSIM 1" }) as HTMLImageElement;
+    expect(qr.getAttribute("src")).toBe(ESIM.qr_png_url);
+    expect(screen.getByText("Demo eSIM: works on no network")).toBeTruthy();
+    expect(screen.getByText(ESIM.lpa)).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Copy activation code" })).toBeTruthy();
+    expect(screen.getByRole("heading", { name: "iPhone" })).toBeTruthy();
+    expect(screen.getByRole("heading", { name: "Android" })).toBeTruthy();
+    expect(requests.filter((r) => r.method === "GET")).toHaveLength(4);
+  });
+
+  it("omits the demo label otherwise", async () => {
+    stubFetch({ "GET /api/orders/o1": order("issued", [{ ...ESIM, demo: false }]) });
+    await renderOrder();
+
+    await screen.findByRole("heading", { name: "Install your eSIM" });
+    expect(screen.queryByText("Demo eSIM: works on no network")).toBeNull();
+  });
+
+  it("gives up polling and offers retry", async () => {
+    vi.useFakeTimers();
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("provisioning") });
+    await renderOrder();
+
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+
+    await vi.waitFor(() => screen.getByRole("button", { name: "Check again" }));
+    expect(requests.length).toBeLessThanOrEqual(31);
+  });
+
+  it("says so when the order is not found", async () => {
+    stubFetch({ "GET /api/orders/o1": apiError(404, "order_not_found", "order not found") });
+    await renderOrder();
+
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/could not find this order/));
+  });
+});

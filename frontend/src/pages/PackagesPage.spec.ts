@@ -1,0 +1,84 @@
+import { render, screen, within } from "@testing-library/vue";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import type { CatalogPackage } from "../api";
+import { loadOrderToken } from "../lib/order-token";
+import { apiError, stubFetch } from "../test/fetch-stub";
+import { routerAt } from "../test/router";
+import PackagesPage from "./PackagesPage.vue";
+
+const PACKAGES: CatalogPackage[] = [
+  { id: "p1", provider: "esim-access", name: "Japan 1 GB", countries: ["JP"], data_mb: 1024, unlimited: false, validity_days: 7, price: { amount: "3.84", currency: "USD" } },
+  { id: "p2", provider: "esim-access", name: "Japan Daily", countries: ["JP"], data_mb: 2048, unlimited: false, daily: true, validity_days: 5, price: { amount: "7.32", currency: "USD" } },
+  { id: "p3", provider: "esim-access", name: "Japan Unlimited", countries: ["JP"], data_mb: null, unlimited: true, validity_days: 10, price: { amount: "21.60", currency: "USD" } },
+];
+const COUNTRIES = [{ code: "JP", name: "Japan", packages: 3, from_price: { amount: "3.84", currency: "USD" } }];
+
+async function renderCountry() {
+  const router = await routerAt("/countries/JP");
+  render(PackagesPage, { props: { kind: "country", code: "JP" }, global: { plugins: [router] } });
+  return router;
+}
+
+describe("PackagesPage", () => {
+  it("lists packages cheapest first with details", async () => {
+    stubFetch({ "GET /api/catalog/packages?country=JP": { body: PACKAGES }, "GET /api/catalog/countries": { body: COUNTRIES } });
+    await renderCountry();
+
+    await screen.findByRole("heading", { name: "eSIM plans for Japan" });
+    const items = screen.getAllByRole("listitem");
+    expect(items.map((item) => within(item).getByRole("heading").textContent)).toEqual(["Japan 1 GB", "Japan Daily", "Japan Unlimited"]);
+    expect(within(items[0]).getByText("1 GB")).toBeTruthy();
+    expect(within(items[0]).getByText("7 days")).toBeTruthy();
+    expect(within(items[0]).getByText("$3.84")).toBeTruthy();
+    expect(within(items[1]).getByText("2 GB per day")).toBeTruthy();
+    expect(within(items[2]).getByText("Unlimited")).toBeTruthy();
+  });
+
+  it("buys a package and opens the private order link", async () => {
+    const { requests } = stubFetch({
+      "GET /api/catalog/packages?country=JP": { body: PACKAGES },
+      "GET /api/catalog/countries": { body: COUNTRIES },
+      "POST /api/orders": { status: 201, body: { id: "o9", status: "pending_payment", total: PACKAGES[0].price, access_token: "tok-9" } },
+    });
+    const user = userEvent.setup();
+    const router = await renderCountry();
+
+    await user.click(await screen.findByRole("button", { name: "Buy Japan 1 GB" }));
+    await user.type(screen.getByLabelText("Email for your eSIM"), "traveller@example.com");
+    await user.click(screen.getByRole("button", { name: /Continue to payment/ }));
+
+    await waitForRoute(router, "order");
+    expect(requests.at(-1)!.body).toEqual({ package_id: "p1", email: "traveller@example.com" });
+    expect(router.currentRoute.value.params.id).toBe("o9");
+    expect(router.currentRoute.value.hash).toBe("#token=tok-9");
+    expect(loadOrderToken("o9")).toBe("tok-9");
+  });
+
+  it("shows an email error beside the email input", async () => {
+    stubFetch({
+      "GET /api/catalog/packages?country=JP": { body: PACKAGES },
+      "GET /api/catalog/countries": { body: COUNTRIES },
+      "POST /api/orders": apiError(422, "invalid", "enter a valid email address", "email"),
+    });
+    const user = userEvent.setup();
+    await renderCountry();
+
+    await user.click(await screen.findByRole("button", { name: "Buy Japan 1 GB" }));
+    await user.type(screen.getByLabelText("Email for your eSIM"), "nope");
+    await user.click(screen.getByRole("button", { name: /Continue to payment/ }));
+
+    await screen.findByText("enter a valid email address");
+    expect(screen.getByLabelText("Email for your eSIM").getAttribute("aria-invalid")).toBe("true");
+  });
+});
+
+async function waitForRoute(router: Awaited<ReturnType<typeof routerAt>>, name: string) {
+  const deadline = Date.now() + 2_000;
+  while (router.currentRoute.value.name !== name) {
+    if (Date.now() > deadline) {
+      throw new Error(`route ${name} not reached; at ${String(router.currentRoute.value.name)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

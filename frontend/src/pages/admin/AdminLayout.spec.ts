@@ -1,0 +1,118 @@
+import { render, screen, waitFor } from "@testing-library/vue";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import { defineComponent, h } from "vue";
+import { RouterView } from "vue-router";
+import { api } from "../../api";
+import { adminSession } from "../../lib/admin-session";
+import { apiError, stubFetch } from "../../test/fetch-stub";
+import { routerAt } from "../../test/router";
+
+const Root = defineComponent({ render: () => h(RouterView) });
+const PROVIDERS = [
+  { slug: "esim-access", name: "eSIM Access", configured: false, enabled: false, last_test: null, last_sync: null },
+];
+
+async function renderAdmin() {
+  const router = await routerAt("/admin");
+  render(Root, { global: { plugins: [router] } });
+}
+
+beforeEach(() => {
+  adminSession.state = "unknown";
+  adminSession.notice = "";
+  api.http.csrfToken = null;
+});
+
+describe("admin area", () => {
+  it("installs a new store, then signs in", async () => {
+    const { requests } = stubFetch({
+      "GET /api/admin/providers": [apiError(409, "not_installed", "the store is not installed yet"), { body: PROVIDERS }],
+      "POST /api/install": { status: 201, body: {} },
+      "POST /api/auth/login": { body: { csrf_token: "csrf-abc" } },
+    });
+    const user = userEvent.setup();
+    await renderAdmin();
+
+    await screen.findByRole("heading", { name: "Set up your store" });
+    await user.type(screen.getByLabelText("Store name"), "Wanderdata");
+    await user.type(screen.getByLabelText("Admin email"), "owner@example.com");
+    await user.type(screen.getByLabelText("Admin password"), "long-password-1");
+    await user.click(screen.getByRole("button", { name: "Install store" }));
+
+    await screen.findByRole("heading", { name: "Admin sign in" });
+    expect((screen.getByLabelText("Email") as HTMLInputElement).value).toBe("owner@example.com");
+    await user.type(screen.getByLabelText("Password"), "long-password-1");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    await screen.findByRole("navigation", { name: "Admin" });
+    await screen.findByRole("link", { name: "eSIM Access" });
+    expect(requests.find((r) => r.path === "/api/install")!.body).toEqual({
+      store_name: "Wanderdata",
+      admin_email: "owner@example.com",
+      admin_password: "long-password-1",
+    });
+    expect(sessionStorage.getItem("esimscan.admin-csrf")).toBe("csrf-abc");
+  });
+
+  it("shows installer field errors beside their inputs", async () => {
+    stubFetch({
+      "GET /api/admin/providers": apiError(409, "not_installed", "the store is not installed yet"),
+      "POST /api/install": apiError(422, "invalid", "admin password must have at least 10 characters", "admin_password"),
+    });
+    const user = userEvent.setup();
+    await renderAdmin();
+
+    await user.click(await screen.findByRole("button", { name: "Install store" }));
+
+    await screen.findByText("admin password must have at least 10 characters");
+    expect(screen.getByLabelText("Admin password").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByLabelText("Store name").getAttribute("aria-invalid")).toBeNull();
+  });
+
+  it("asks to sign in without a session", async () => {
+    stubFetch({ "GET /api/admin/providers": apiError(401, "unauthenticated", "sign in first") });
+    await renderAdmin();
+
+    await screen.findByRole("heading", { name: "Admin sign in" });
+  });
+
+  it("asks to sign in when this tab has no CSRF token", async () => {
+    stubFetch({ "GET /api/admin/providers": { body: PROVIDERS } });
+    await renderAdmin();
+
+    await screen.findByRole("heading", { name: "Admin sign in" });
+  });
+
+  it("reports a wrong password in the alert", async () => {
+    stubFetch({
+      "GET /api/admin/providers": apiError(401, "unauthenticated", "sign in first"),
+      "POST /api/auth/login": apiError(401, "invalid_credentials", "invalid email or password"),
+    });
+    const user = userEvent.setup();
+    await renderAdmin();
+
+    await user.type(await screen.findByLabelText("Email"), "owner@example.com");
+    await user.type(screen.getByLabelText("Password"), "wrong");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    await waitFor(() =>
+      expect(screen.getAllByRole("alert").map((alert) => alert.textContent)).toContain("invalid email or password"),
+    );
+  });
+
+  it("returns to sign in when the session ends", async () => {
+    sessionStorage.setItem("esimscan.admin-csrf", "old-token");
+    stubFetch({
+      "GET /api/admin/providers": [{ body: PROVIDERS }, apiError(401, "unauthenticated", "session expired")],
+    });
+    await renderAdmin();
+    await screen.findByRole("navigation", { name: "Admin" });
+
+    await expect(api.admin.providers()).rejects.toThrow();
+
+    await screen.findByRole("heading", { name: "Admin sign in" });
+    expect(screen.getByText("Your session has ended. Sign in again.")).toBeTruthy();
+    expect(sessionStorage.getItem("esimscan.admin-csrf")).toBeNull();
+  });
+});

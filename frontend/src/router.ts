@@ -1,0 +1,69 @@
+import { createRouter, createWebHistory, type RouteRecordRaw, type RouterHistory } from "vue-router";
+
+/** Every named route of the app. */
+export type RouteName =
+  | "home"
+  | "country"
+  | "region"
+  | "order"
+  | "admin-providers"
+  | "admin-provider"
+  | "admin-catalog"
+  | "admin-orders"
+  | "admin-audit"
+  | "admin-projections"
+  | "not-found";
+
+type NamedRoute = RouteRecordRaw & { name?: RouteName; children?: NamedRoute[] };
+
+export const routes: NamedRoute[] = [
+  { path: "/", name: "home", component: () => import("./pages/HomePage.vue") },
+  {
+    path: "/countries/:code",
+    name: "country",
+    component: () => import("./pages/PackagesPage.vue"),
+    props: (route) => ({ kind: "country", code: String(route.params.code) }),
+  },
+  {
+    path: "/regions/:code",
+    name: "region",
+    component: () => import("./pages/PackagesPage.vue"),
+    props: (route) => ({ kind: "region", code: String(route.params.code) }),
+  },
+  { path: "/orders/:id", name: "order", component: () => import("./pages/OrderPage.vue"), props: true },
+  {
+    path: "/admin",
+    component: () => import("./pages/admin/AdminLayout.vue"),
+    children: [
+      { path: "", name: "admin-providers", component: () => import("./pages/admin/ProvidersPage.vue") },
+      {
+        path: "providers/:slug",
+        name: "admin-provider",
+        component: () => import("./pages/admin/ProviderPage.vue"),
+        props: true,
+      },
+      {
+        path: "providers/:slug/catalog",
+        name: "admin-catalog",
+        component: () => import("./pages/admin/CatalogPage.vue"),
+        props: true,
+      },
+      { path: "orders", name: "admin-orders", component: () => import("./pages/admin/OrdersPage.vue") },
+      { path: "audit", name: "admin-audit", component: () => import("./pages/admin/AuditPage.vue") },
+      {
+        path: "projections",
+        name: "admin-projections",
+        component: () => import("./pages/admin/ProjectionsPage.vue"),
+      },
+    ],
+  },
+  { path: "/:path(.*)*", name: "not-found", component: () => import("./pages/NotFoundPage.vue") },
+];
+
+export function makeRouter(history: RouterHistory = createWebHistory()) {
+  return createRouter({
+    history,
+    routes,
+    scrollBehavior: () => ({ top: 0 }),
+  });
+}
