@@ -13,7 +13,6 @@ import (
 	ordersports "esimscan/backend/internal/orders/ports"
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/platform/web"
-	"esimscan/backend/internal/providers/adapters/esimaccess"
 	providersports "esimscan/backend/internal/providers/ports"
 	"esimscan/frontend"
 	"esimscan/projections/audit"
@@ -56,7 +55,7 @@ func (s *Server) routes() *fiber.App {
 	accountsports.MeRoute(admin)
 	providersports.Routes(admin, providersports.Deps{
 		Service: s.provider, Views: providers.NewQueries(s.redis.Client), Waiter: s.runner, Logger: s.logger,
-		AdvancedDefaults: map[string]map[string]string{"esim-access": esimaccess.DefaultAdvanced},
+		AdvancedDefaults: AdvancedDefaults(),
 		IsSandbox:        isSandboxURL, ActorID: actor,
 	})
 	catalogports.AdminRoutes(admin, catalogDeps)

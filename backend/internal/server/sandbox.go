@@ -11,7 +11,10 @@ import (
 
 	"esimscan/backend/internal/platform/secrets"
 	"esimscan/backend/internal/providers/adapters"
+	"esimscan/backend/internal/providers/adapters/airalo"
 	"esimscan/backend/internal/providers/adapters/esimaccess"
+	"esimscan/backend/internal/providers/adapters/esimgo"
+	"esimscan/backend/internal/providers/adapters/maya"
 	simesimaccess "esimscan/backend/internal/simulators/esimaccess"
 )
 
@@ -88,6 +91,9 @@ func isSandboxURL(baseURL string) bool {
 // and fails plainly when it is off.
 func Factories(sb *sandbox) map[string]adapters.Factory {
 	return map[string]adapters.Factory{
+		"airalo":  airalo.Factory,
+		"maya":    maya.Factory,
+		"esim-go": esimgo.Factory,
 		"esim-access": func(settings adapters.Settings) (adapters.Client, error) {
 			if !isSandboxURL(settings.BaseURL) {
 				return esimaccess.New(settings)
@@ -100,5 +106,14 @@ func Factories(sb *sandbox) map[string]adapters.Factory {
 			}
 			return esimaccess.New(settings, esimaccess.WithHTTPClient(&http.Client{Transport: sb}))
 		},
+	}
+}
+
+// AdvancedDefaults returns each provider's built-in advanced settings.
+func AdvancedDefaults() map[string]map[string]string {
+	return map[string]map[string]string{
+		"esim-access": esimaccess.DefaultAdvanced,
+		"maya":        maya.DefaultAdvanced,
+		"esim-go":     esimgo.DefaultAdvanced,
 	}
 }
