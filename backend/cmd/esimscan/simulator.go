@@ -3,32 +3,65 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 
 	"esimscan/backend/internal/platform/logging"
+	simairalo "esimscan/backend/internal/simulators/airalo"
 	simesimaccess "esimscan/backend/internal/simulators/esimaccess"
+	simesimgo "esimscan/backend/internal/simulators/esimgo"
+	simmaya "esimscan/backend/internal/simulators/maya"
 )
 
+const simulatorUsage = `usage: esimscan simulator PROVIDER [--addr 127.0.0.1:9100] [--key K] [--secret S] [--packages N]
+
+PROVIDER is airalo, esim-access, maya or esim-go. The simulator checks credentials as
+the provider does: --key is the Airalo client id, the eSIM Access access code, the Maya
+API key or the eSIM Go API key; --secret is the Airalo client secret, the eSIM Access
+secret key or the Maya API secret. Base URLs to configure in esimScan:
+  airalo       http://ADDR/v2
+  esim-access  http://ADDR
+  maya         http://ADDR/connectivity/v1
+  esim-go      http://ADDR/v2.4`
+
 func simulator(ctx context.Context, args []string, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "esim-access" {
-		return usageError{"usage: esimscan simulator esim-access [--addr 127.0.0.1:9100] [--access-code C] [--secret-key K] [--packages N]"}
+	if len(args) == 0 {
+		return usageError{simulatorUsage}
 	}
-	flags := flag.NewFlagSet("simulator esim-access", flag.ContinueOnError)
+	provider := args[0]
+	flags := flag.NewFlagSet("simulator "+provider, flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	addr := flags.String("addr", "127.0.0.1:9100", "listen address (loopback unless a host is given)")
-	accessCode := flags.String("access-code", "sandbox-access-code", "the only RT-AccessCode the simulator accepts")
-	secretKey := flags.String("secret-key", os.Getenv("ESIMSCAN_SIMULATOR_SECRET_KEY"),
-		"secret that verifies RT-Signature (default: $ESIMSCAN_SIMULATOR_SECRET_KEY; empty accepts any signature)")
+	addr := flags.String("addr", "127.0.0.1:9100", "listen address (127.0.0.1 when no host is given)")
+	key := flags.String("key", "sandbox-key", "the only client id, access code or API key accepted")
+	secret := flags.String("secret", os.Getenv("ESIMSCAN_SIMULATOR_SECRET"),
+		"the only client secret, secret key or API secret accepted (default: $ESIMSCAN_SIMULATOR_SECRET)")
 	packages := flags.Int("packages", 0, "synthetic packages to serve in addition to the sample ones")
+	// Older spellings for the eSIM Access simulator.
+	flags.StringVar(key, "access-code", *key, "eSIM Access: same as --key")
+	flags.StringVar(secret, "secret-key", *secret, "eSIM Access: same as --secret")
 	if err := flags.Parse(args[1:]); err != nil {
 		return usageError{err.Error()}
 	}
 	logger := logging.New(stderr, "info", "console")
-	return simesimaccess.ListenAndServe(ctx, *addr, simesimaccess.Options{
-		AccessCode: *accessCode,
-		SecretKey:  *secretKey,
-		Packages:   *packages,
-		Logger:     logger,
-	})
+	switch provider {
+	case "esim-access":
+		return simesimaccess.ListenAndServe(ctx, *addr, simesimaccess.Options{
+			AccessCode: *key, SecretKey: *secret, Packages: *packages, Logger: logger,
+		})
+	case "airalo":
+		return simairalo.ListenAndServe(ctx, *addr, simairalo.Options{
+			ClientID: *key, ClientSecret: *secret, Packages: *packages, Logger: logger,
+		})
+	case "maya":
+		return simmaya.ListenAndServe(ctx, *addr, simmaya.Options{
+			APIKey: *key, APISecret: *secret, AllowBearer: true, Packages: *packages, Logger: logger,
+		})
+	case "esim-go":
+		return simesimgo.ListenAndServe(ctx, *addr, simesimgo.Options{
+			APIKey: *key, Packages: *packages, Logger: logger,
+		})
+	default:
+		return usageError{fmt.Sprintf("unknown provider %q\n%s", provider, simulatorUsage)}
+	}
 }

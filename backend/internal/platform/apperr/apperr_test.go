@@ -1,0 +1,36 @@
+package apperr
+
+import "testing"
+
+type nested struct {
+	Limit int `json:"limit" validate:"min=1"`
+}
+
+type command struct {
+	Email  string `json:"email" validate:"required,email"`
+	Nested nested `json:"nested"`
+}
+
+func TestValidate_namesJSONField(t *testing.T) {
+	err := Validate(command{Email: "not-an-email", Nested: nested{Limit: 1}})
+	appErr, ok := As(err)
+	if !ok {
+		t.Fatalf("error %v is not an *Error", err)
+	}
+	if appErr.Field != "email" || appErr.Kind != KindInvalid || appErr.Code != "invalid_email" {
+		t.Errorf("got %+v", appErr)
+	}
+
+	err = Validate(command{Email: "a@example.test", Nested: nested{Limit: 0}})
+	appErr, _ = As(err)
+	if appErr == nil || appErr.Field != "nested.limit" {
+		t.Errorf("nested field = %+v, want nested.limit", appErr)
+	}
+	if appErr != nil && appErr.Message != "nested.limit must be at least 1" {
+		t.Errorf("message = %q", appErr.Message)
+	}
+
+	if err := Validate(command{Email: "a@example.test", Nested: nested{Limit: 3}}); err != nil {
+		t.Errorf("valid command: %v", err)
+	}
+}
