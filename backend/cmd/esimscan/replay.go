@@ -35,7 +35,7 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	logger := logging.New(stderr, cfg.LogLevel, cfg.LogFormat)
-	if err := refuseWhileServing(ctx, cfg); err != nil {
+	if err := rejectWhileServing(ctx, cfg); err != nil {
 		return err
 	}
 	store, err := server.OpenStoreReadOnly(cfg)
@@ -87,9 +87,9 @@ func selectProjectors(name string) ([]projection.Projector, error) {
 	return nil, usageError{fmt.Sprintf("--projection %q is not one of %v", name, names)}
 }
 
-// refuseWhileServing stops replay from racing a running server, which
+// rejectWhileServing stops replay from racing a running server, which
 // rebuilds its own read models through POST /api/admin/projections/rebuild.
-func refuseWhileServing(ctx context.Context, cfg config.Config) error {
+func rejectWhileServing(ctx context.Context, cfg config.Config) error {
 	const advice = "a server is running on this store; use POST /api/admin/projections/rebuild instead, or stop it first"
 	if cfg.EventStoreURL == "" {
 		probe, err := filestore.Open(cfg.DataDir, filestore.Options{})

@@ -54,7 +54,7 @@ func OpenStoreReadOnly(cfg config.Config) (eventstore.Store, error) {
 	return store, nil
 }
 
-// appKeyFile is where the embedded default keeps a generated APP_KEY.
+// appKeyFile is the file in the data directory that keeps a generated APP_KEY.
 const appKeyFile = "app.key"
 
 // LoadKeyring returns the keyring for APP_KEY. With no APP_KEY and the

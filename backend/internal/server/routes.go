@@ -164,7 +164,7 @@ func (s *Server) rebuild(c *fiber.Ctx) error {
 		names = []string{request.Projection}
 	}
 	// Rebuild runs in the background: the store keeps serving, and
-	// /api/ready answers 503 until the read models have caught up.
+	// /api/ready returns 503 until the read models have caught up.
 	go func() {
 		if err := s.runner.Rebuild(context.Background(), names...); err != nil && !errors.Is(err, context.Canceled) {
 			s.logger.Error().Err(err).Strs("projections", names).Msg("rebuild failed")

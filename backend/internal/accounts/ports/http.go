@@ -20,7 +20,7 @@ const SessionCookie = "esimscan_session"
 // CSRFHeader carries the CSRF token on every state-changing admin request.
 const CSRFHeader = "X-CSRF-Token"
 
-// Accounts is what the routes need from the accounts application.
+// Accounts is the part of the accounts application that the routes call.
 type Accounts interface {
 	Install(ctx context.Context, cmd accountsapp.Install) (eventstore.AppendResult, error)
 	IsInstalled(ctx context.Context) (bool, error)

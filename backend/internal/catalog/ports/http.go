@@ -18,12 +18,12 @@ import (
 	catalogviews "esimscan/projections/catalog"
 )
 
-// Service is what the routes need from the catalog application.
+// Service is the part of the catalog application that the routes call.
 type Service interface {
 	UpdatePackage(ctx context.Context, cmd catalogapp.UpdatePackage) (eventstore.AppendResult, error)
 }
 
-// Views reads the catalog read model.
+// Views is the catalog read model.
 type Views interface {
 	Countries(ctx context.Context) ([]catalogviews.CountryView, error)
 	Regions(ctx context.Context) ([]catalogviews.RegionView, error)

@@ -24,14 +24,14 @@ import (
 // OrderTokenHeader carries a guest order's access token.
 const OrderTokenHeader = "X-Order-Token"
 
-// Service is what the routes need from the orders application.
+// Service is the part of the orders application that the routes call.
 type Service interface {
 	PlaceOrder(ctx context.Context, cmd ordersapp.PlaceOrder) (ordersapp.PlacedOrder, error)
 	PayWithTestGateway(ctx context.Context, orderID, accessToken string) (eventstore.AppendResult, error)
 	FulfilManually(ctx context.Context, cmd ordersapp.FulfilOrder) (eventstore.AppendResult, error)
 }
 
-// Views reads the orders read model.
+// Views is the orders read model.
 type Views interface {
 	Order(ctx context.Context, id string) (orderviews.OrderView, error)
 	List(ctx context.Context, filter orderviews.ListFilter) ([]orderviews.OrderView, int, error)

@@ -38,8 +38,8 @@ var statusOfKind = map[apperr.Kind]int{
 }
 
 // ErrorHandler turns every error a handler returns into the API's error
-// body, in one place. Server faults answer 500 with a request id and no
-// detail; the detail goes to the log.
+// body, in one place. A server fault gets status 500 with a request id
+// and no detail, and the detail goes to the log.
 func ErrorHandler(logger zerolog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, body := describe(err)

@@ -19,7 +19,7 @@ import (
 	providerviews "esimscan/projections/providers"
 )
 
-// Service is what the routes need from the providers application.
+// Service is the part of the providers application that the routes call.
 type Service interface {
 	ConfigureProvider(ctx context.Context, cmd providersapp.ConfigureProvider) (eventstore.AppendResult, error)
 	TestProvider(ctx context.Context, slug string) (providersapp.TestOutcome, eventstore.AppendResult, error)
@@ -28,7 +28,7 @@ type Service interface {
 	DisableProvider(ctx context.Context, slug string) (eventstore.AppendResult, error)
 }
 
-// Views reads the providers read model.
+// Views is the providers read model.
 type Views interface {
 	Provider(ctx context.Context, slug string) (providerviews.ProviderView, error)
 	Providers(ctx context.Context) ([]providerviews.ProviderView, error)
