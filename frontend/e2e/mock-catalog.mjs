@@ -21,6 +21,19 @@ export const ADVANCED_KEYS = {
   "esim-go": ["balance_path", "package_list_path"],
 };
 
+// The adapters' built-in advanced settings, as the server's provider view
+// sends them in advanced_defaults.
+export const ADVANCED_DEFAULTS = {
+  airalo: {},
+  "esim-access": {
+    balance_path: "/api/v1/open/balance/query",
+    package_list_body: '{"locationCode":"","type":"BASE","slug":"","packageCode":"","iccid":""}',
+    package_list_path: "/api/v1/open/package/list",
+  },
+  maya: { balance_path: "/account/balance", package_list_path: "/account/products" },
+  "esim-go": { balance_path: "/organisation", package_list_path: "/catalogue" },
+};
+
 export const COUNTRY_NAMES = {
   JP: "Japan",
   FR: "France",

@@ -3,7 +3,10 @@
 // history fallback and returns canned API responses from in-memory state. It
 // enforces the contract's rules that the UI must follow: the session cookie,
 // X-CSRF-Token on state-changing admin calls, X-Order-Token on orders, and
-// field-naming 422 errors. It listens on 127.0.0.1 only and calls nothing.
+// field-naming 422 errors. Its answers have the shapes of the real server's
+// views (projections/*/views.go and backend/internal/*/ports/http.go), such as
+// the zeros of a provider never saved. It listens on 127.0.0.1 only and calls
+// nothing.
 //
 //   node e2e/mock-server.mjs [port]
 import { createHash, randomBytes } from "node:crypto";
@@ -12,6 +15,7 @@ import { createServer } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  ADVANCED_DEFAULTS,
   ADVANCED_KEYS,
   COUNTRY_NAMES,
   PROVIDER_NAMES,
@@ -58,8 +62,9 @@ function newState(sandboxBaseUrl) {
       configured: false,
       enabled: false,
       baseUrl: "",
-      margin: null,
-      interval: null,
+      margin: 0,
+      interval: 0,
+      version: 0,
       rateLimit: null,
       credentials: {},
       advanced: {},
@@ -221,7 +226,7 @@ function install(ctx) {
   }
   ctx.state.installed = true;
   ctx.state.admin = { id: newId(), email, password };
-  return { status: 201, body: {} };
+  return { status: 201, body: { installed: true } };
 }
 
 function login(ctx) {
@@ -233,7 +238,7 @@ function login(ctx) {
   const csrf = newId(32);
   ctx.state.sessions.set(token, { csrf, admin });
   ctx.res.setHeader("Set-Cookie", `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`);
-  return { body: { csrf_token: csrf } };
+  return { body: { admin: { email: admin.email, id: admin.id }, csrf_token: csrf } };
 }
 
 // --- providers --------------------------------------------------------------
@@ -246,7 +251,7 @@ function providerOf(ctx) {
   return provider;
 }
 
-function providerView(p) {
+function providerView(state, p) {
   const credentials = {};
   for (const field of SECRET_FIELDS[p.slug]) {
     credentials[field] = p.credentials[field] ? "set" : "missing";
@@ -257,13 +262,16 @@ function providerView(p) {
     configured: p.configured,
     enabled: p.enabled,
     base_url: p.baseUrl,
-    margin_percent: p.margin === null ? null : Number(percentText(p.margin)),
+    margin_percent: Number(percentText(p.margin)),
     sync_interval_minutes: p.interval,
     rate_limit_per_hour: p.rateLimit,
     credentials,
     advanced: p.advanced,
     last_test: p.lastTest,
     last_sync: p.lastSync,
+    version: p.version,
+    advanced_defaults: ADVANCED_DEFAULTS[p.slug] ?? {},
+    sandbox: Boolean(p.baseUrl) && p.baseUrl === state.sandbox[p.slug]?.base_url,
   };
   if (p.slug === "maya") {
     view.auth_mode = p.authMode;
@@ -288,8 +296,11 @@ function configureProvider(ctx) {
     throw invalid("margin_percent", "margin must be a number from 0 to 100 with at most two decimals");
   }
   const interval = body.sync_interval_minutes;
-  if (!Number.isInteger(interval) || interval < 5 || interval > 525600) {
-    throw invalid("sync_interval_minutes", "sync interval must be a whole number of minutes from 5 to 525600");
+  if (!Number.isInteger(interval)) {
+    throw invalid("sync_interval_minutes", `sync_interval_minutes must be a whole number, not "${interval}"`);
+  }
+  if (interval < 5 || interval > 525600) {
+    throw invalid("sync_interval_minutes", "sync_interval_minutes must be from 5 to 525600");
   }
   const rateLimit = body.rate_limit_per_hour ?? null;
   if (rateLimit !== null && (!Number.isInteger(rateLimit) || rateLimit < 1)) {
@@ -319,23 +330,24 @@ function configureProvider(ctx) {
 
   const actor = { id: session.admin.id, email: session.admin.email };
   const at = new Date().toISOString();
-  if (margin !== p.margin) {
-    const old = p.margin === null ? null : percentText(p.margin);
-    ctx.state.audit.unshift({ at, actor, action: "provider_margin_set", subject: p.slug, old, new: percentText(margin) });
+  if (!p.configured || margin !== p.margin) {
+    const old = p.configured ? Number(percentText(p.margin)) : null;
+    const entry = { at, actor, action: "provider_margin_set", subject: `provider:${p.slug}`, old, new: Number(percentText(margin)) };
+    ctx.state.audit.unshift(entry);
   }
   for (const field of SECRET_FIELDS[p.slug]) {
     const value = credentials[field];
     if (value && value !== p.credentials[field]) {
       const old = p.credentials[field] ? fingerprint(p.credentials[field]) : null;
-      ctx.state.audit.unshift({ at, actor, action: "credential_set", subject: `${p.slug}.${field}`, old, new: fingerprint(value) });
+      ctx.state.audit.unshift({ at, actor, action: "credential_set", subject: `provider:${p.slug}:${field}`, old, new: fingerprint(value) });
       p.credentials[field] = value;
     }
   }
-  Object.assign(p, { configured: true, baseUrl, margin, interval, rateLimit, advanced });
+  Object.assign(p, { configured: true, baseUrl, margin, interval, rateLimit, advanced, version: p.version + 1 });
   if (credentials.auth_mode) {
     p.authMode = credentials.auth_mode;
   }
-  return { body: providerView(p) };
+  return { body: providerView(ctx.state, p) };
 }
 
 function requireConfigured(p) {
@@ -353,13 +365,13 @@ function testProvider(ctx) {
   const accepted =
     sandbox && SECRET_FIELDS[p.slug].every((field) => p.credentials[field] === sandbox.credentials[field]);
   if (accepted) {
-    p.lastTest = { ok: true, at, message: "balance 125.50 USD" };
+    p.lastTest = { ok: true, at, message: "connected" };
     p.history.unshift({ at, kind: "test", ok: true, message: p.lastTest.message });
-    return { body: { ok: true, balance: { amount: "125.50", currency: "USD" } } };
+    return { body: { ok: true, message: "connected", balance: { amount: "125.50", currency: "USD" } } };
   }
   const message = "the provider rejected the access code (code 000101)";
-  p.lastTest = { ok: false, at, message };
-  p.history.unshift({ at, kind: "test", ok: false, message });
+  p.lastTest = { ok: false, at, message, cause: "credentials" };
+  p.history.unshift({ at, kind: "test", ok: false, message, cause: "credentials" });
   return { body: { ok: false, cause: "credentials", message } };
 }
 
@@ -370,7 +382,7 @@ function startSync(ctx) {
   const syncId = newId();
   const startedAt = new Date().toISOString();
   ctx.state.syncs.set(syncId, { slug: p.slug, polls: 0, startedAt });
-  p.lastSync = { id: syncId, status: "running", at: startedAt };
+  p.lastSync = syncView(syncId, startedAt);
   return { status: 202, body: { sync_id: syncId } };
 }
 
@@ -385,16 +397,7 @@ function syncStatus(ctx) {
   }
   sync.polls++;
   const total = p.slug === "esim-access" ? SANDBOX_PACKAGES.length : 0;
-  const status = {
-    status: "running",
-    packages_seen: Math.min(total, sync.polls * 3),
-    packages_added: 0,
-    packages_changed: 0,
-    packages_removed: 0,
-    started_at: sync.startedAt,
-    finished_at: null,
-    message: "",
-  };
+  const status = { ...syncView(ctx.params.syncId, sync.startedAt), packages_seen: Math.min(total, sync.polls * 3) };
   if (sync.polls < 3) {
     return { body: status };
   }
@@ -402,6 +405,21 @@ function syncStatus(ctx) {
     sync.result = finishSync(ctx.state, p, total);
   }
   return { body: { ...status, ...sync.result } };
+}
+
+// syncView is a running sync as the server's SyncView shows it.
+function syncView(id, startedAt) {
+  return {
+    id,
+    status: "running",
+    packages_seen: 0,
+    packages_added: 0,
+    packages_changed: 0,
+    packages_removed: 0,
+    started_at: startedAt,
+    finished_at: null,
+    message: "",
+  };
 }
 
 function finishSync(state, p, total) {
@@ -416,10 +434,11 @@ function finishSync(state, p, total) {
     }
   }
   const at = new Date().toISOString();
-  const message = `${total} packages seen, ${added} added`;
-  p.lastSync = { ...p.lastSync, status: "completed", at };
+  const message = `${total} packages seen: ${added} added, 0 changed, 0 removed`;
+  const result = { status: "completed", packages_seen: total, packages_added: added, finished_at: at, message };
+  p.lastSync = { ...p.lastSync, ...result };
   p.history.unshift({ at, kind: "sync", ok: true, message, sync_id: p.lastSync.id });
-  return { status: "completed", packages_seen: total, packages_added: added, finished_at: at, message };
+  return result;
 }
 
 function setEnabled(enabled) {
@@ -430,7 +449,7 @@ function setEnabled(enabled) {
       throw new HttpError(409, "provider_not_tested", "test the provider successfully before enabling it");
     }
     p.enabled = enabled;
-    return { body: providerView(p) };
+    return { body: providerView(ctx.state, p) };
   };
 }
 
@@ -508,19 +527,26 @@ function packages(ctx) {
   return { body: list.map((pkg) => publicPackage(ctx.state, pkg)).sort(byPrice) };
 }
 
+function adminPackage(state, pkg) {
+  return {
+    ...publicPackage(state, pkg),
+    provider_package_id: pkg.code,
+    wholesale: { amount: pkg.wholesale, currency: "USD" },
+    margin_percent: Number(percentText(effectiveMargin(state, pkg))),
+    margin_override: pkg.marginOverride === null ? null : Number(percentText(pkg.marginOverride)),
+    enabled: pkg.enabled,
+    withdrawn: false,
+  };
+}
+
 function adminPackages(ctx) {
   requireAdmin(ctx);
   const slug = ctx.url.searchParams.get("provider");
+  if (!slug) {
+    throw invalid("provider", "provider is required (a provider slug such as esim-access)");
+  }
   const list = [...ctx.state.packages.values()].filter((pkg) => pkg.provider === slug);
-  const body = list.map((pkg) => ({
-    ...publicPackage(ctx.state, pkg),
-    provider_package_id: pkg.code,
-    wholesale: { amount: pkg.wholesale, currency: "USD" },
-    margin_percent: Number(percentText(effectiveMargin(ctx.state, pkg))),
-    margin_override: pkg.marginOverride === null ? null : Number(percentText(pkg.marginOverride)),
-    enabled: pkg.enabled,
-  }));
-  return { body: body.sort(byPrice) };
+  return { body: list.map((pkg) => adminPackage(ctx.state, pkg)).sort(byPrice) };
 }
 
 function updatePackage(ctx) {
@@ -540,7 +566,7 @@ function updatePackage(ctx) {
   if (typeof ctx.body.enabled === "boolean") {
     pkg.enabled = ctx.body.enabled;
   }
-  return { body: {} };
+  return { body: adminPackage(ctx.state, pkg) };
 }
 
 // --- orders -----------------------------------------------------------------
@@ -560,9 +586,21 @@ function placeOrder(ctx) {
     email,
     status: "pending_payment",
     total: publicPackage(ctx.state, pkg).price,
-    package: { id: pkg.id, name: pkg.name, countries: pkg.countries, data_mb: pkg.data_mb, unlimited: pkg.data_mb === null, daily: Boolean(pkg.daily), validity_days: pkg.days },
+    // The server's order package has no "daily" field.
+    package: {
+      id: pkg.id,
+      provider: pkg.provider,
+      provider_package_id: pkg.code,
+      name: pkg.name,
+      countries: pkg.countries,
+      data_mb: pkg.data_mb,
+      unlimited: pkg.data_mb === null,
+      validity_days: pkg.days,
+    },
     esims: [],
     placedAt: new Date().toISOString(),
+    paidAt: null,
+    issuedAt: null,
   };
   ctx.state.orders.set(order.id, order);
   return { status: 201, body: { id: order.id, status: order.status, total: order.total, access_token: order.token } };
@@ -585,7 +623,7 @@ function issueDemoEsim(order) {
       lpa: `LPA:1$demo.esimscan.invalid$${matchingId}`,
       smdp_address: "demo.esimscan.invalid",
       activation_code: matchingId,
-      qr_png_url: `/api/orders/${order.id}/esims/${iccid}/qr.png`,
+      qr_png_url: `/api/orders/${order.id}/esims/${iccid}/qr.png?sig=${qrSignature(order.id, iccid)}`,
       demo: true,
     },
   ];
@@ -600,13 +638,39 @@ function getOrder(ctx) {
     order.status = "provisioning";
   } else if (order.status === "provisioning") {
     order.status = "issued";
+    order.issuedAt = new Date().toISOString();
     issueDemoEsim(order);
   }
   return { body: view };
 }
 
+// orderView has the fields of the server's order view; paid_at and
+// issued_at are left out until the order gets there.
 function orderView(order) {
-  return { id: order.id, status: order.status, total: order.total, package: order.package, esims: order.esims };
+  const view = {
+    id: order.id,
+    status: order.status,
+    email: order.email,
+    total: order.total,
+    unit_price: order.total,
+    quantity: 1,
+    package: order.package,
+    placed_at: order.placedAt,
+    failure: null,
+    payment: order.paidAt ? { gateway: "test", reference: `test-${order.id}` } : null,
+    esims: order.esims,
+  };
+  if (order.paidAt) {
+    view.paid_at = order.paidAt;
+  }
+  if (order.issuedAt) {
+    view.issued_at = order.issuedAt;
+  }
+  return view;
+}
+
+function qrSignature(orderId, iccid) {
+  return createHash("sha256").update(`mock qr ${orderId} ${iccid}`).digest("hex").slice(0, 32);
 }
 
 function payWithTestGateway(ctx) {
@@ -616,15 +680,16 @@ function payWithTestGateway(ctx) {
   const order = orderWithToken(ctx);
   if (order.status === "pending_payment") {
     order.status = "paid";
+    order.paidAt = new Date().toISOString();
   }
-  return { body: {} };
+  return { body: orderView(order) };
 }
 
 function qrPng(ctx) {
   const order = ctx.state.orders.get(ctx.params.id);
   const esim = order?.esims.find((e) => e.iccid === ctx.params.iccid);
-  if (!esim) {
-    throw new HttpError(404, "not_found", "no such eSIM");
+  if (!esim || ctx.url.searchParams.get("sig") !== qrSignature(order.id, esim.iccid)) {
+    throw new HttpError(404, "qr_not_found", "no QR code at this address");
   }
   ctx.res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "no-store" });
   ctx.res.end(qrLikePng(esim.lpa));
@@ -632,14 +697,8 @@ function qrPng(ctx) {
 
 function adminOrders(ctx) {
   requireAdmin(ctx);
-  const body = [...ctx.state.orders.values()].reverse().map((order) => ({
-    id: order.id,
-    status: order.status,
-    email: order.email,
-    total: order.total,
-    package: order.package,
-    placed_at: order.placedAt,
-  }));
+  const body = [...ctx.state.orders.values()].reverse().map(orderView);
+  ctx.res.setHeader("X-Total-Count", String(body.length));
   return { body };
 }
 
@@ -661,8 +720,10 @@ function fulfil(ctx) {
   }
   const [, smdp = "", code = ""] = lpa.split("$");
   order.status = "issued";
-  order.esims = [{ iccid, lpa, smdp_address: smdp, activation_code: code, qr_png_url: `/api/orders/${order.id}/esims/${iccid}/qr.png` }];
-  return { body: {} };
+  order.issuedAt = new Date().toISOString();
+  const qrUrl = `/api/orders/${order.id}/esims/${iccid}/qr.png?sig=${qrSignature(order.id, iccid)}`;
+  order.esims = [{ iccid, lpa, smdp_address: smdp, activation_code: code, demo: false, qr_png_url: qrUrl }];
+  return { body: orderView(order) };
 }
 
 // --- audit, projections, sandbox -------------------------------------------
@@ -677,8 +738,9 @@ function audit(ctx) {
 
 function projections(ctx) {
   requireAdmin(ctx);
-  const names = ["catalog", "orders", "audit", "reports"];
-  return { body: names.map((name) => ({ name, checkpoint: 42, lag: 0, status: "live", parked: 0 })) };
+  const names = ["catalog", "providers", "orders", "audit", "reports"];
+  const body = names.map((name) => ({ name, checkpoint: 42, lag: 0, status: "running", parked: [], parked_count: 0 }));
+  return { body };
 }
 
 function rebuild(ctx) {
@@ -688,6 +750,7 @@ function rebuild(ctx) {
 
 const ROUTES = [
   ["GET", /^\/api\/health$/, () => ({ body: { status: "ok" } })],
+  ["GET", /^\/api\/ready$/, () => ({ body: { status: "ready" } })],
   ["GET", /^\/api\/sandbox$/, () => ({ body: { enabled: true } })],
   ["POST", /^\/api\/install$/, install],
   ["POST", /^\/api\/auth\/login$/, login],
@@ -699,8 +762,8 @@ const ROUTES = [
   ["POST", /^\/api\/orders\/(?<id>[\w-]+)\/payments\/test$/, payWithTestGateway],
   ["GET", /^\/api\/orders\/(?<id>[\w-]+)\/esims\/(?<iccid>\d+)\/qr\.png$/, qrPng],
   ["GET", /^\/api\/admin\/sandbox$/, (ctx) => (requireAdmin(ctx), { body: { providers: ctx.state.sandbox } })],
-  ["GET", /^\/api\/admin\/providers$/, (ctx) => (requireAdmin(ctx), { body: [...ctx.state.providers.values()].map(providerView) })],
-  ["GET", /^\/api\/admin\/providers\/(?<slug>[\w-]+)$/, (ctx) => (requireAdmin(ctx), { body: providerView(providerOf(ctx)) })],
+  ["GET", /^\/api\/admin\/providers$/, (ctx) => (requireAdmin(ctx), { body: [...ctx.state.providers.values()].map((p) => providerView(ctx.state, p)) })],
+  ["GET", /^\/api\/admin\/providers\/(?<slug>[\w-]+)$/, (ctx) => (requireAdmin(ctx), { body: providerView(ctx.state, providerOf(ctx)) })],
   ["PUT", /^\/api\/admin\/providers\/(?<slug>[\w-]+)$/, configureProvider],
   ["POST", /^\/api\/admin\/providers\/(?<slug>[\w-]+)\/test$/, testProvider],
   ["POST", /^\/api\/admin\/providers\/(?<slug>[\w-]+)\/sync$/, startSync],

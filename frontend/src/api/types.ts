@@ -86,13 +86,8 @@ export interface ProviderTest {
   ok: boolean;
   at: string;
   message: string;
-}
-
-export interface ProviderSyncSummary {
-  id: string;
-  status: SyncState;
-  at: string;
-  message?: string;
+  /** Set when ok is false. */
+  cause?: FailureCause;
 }
 
 export interface ProviderView {
@@ -101,17 +96,24 @@ export interface ProviderView {
   configured: boolean;
   enabled: boolean;
   base_url: string;
-  margin_percent: number | string | null;
-  sync_interval_minutes: number | null;
+  /** 0 until the provider is first saved (configured false). */
+  margin_percent: number | string;
+  /** 0 until the provider is first saved (configured false). */
+  sync_interval_minutes: number;
   rate_limit_per_hour: number | null;
   credentials: Record<string, "set" | "missing">;
-  advanced: Record<string, string>;
-  /** Built-in values of the advanced overrides, when the server sends them. */
+  /** Saved overrides; a value may be any JSON the admin saved. */
+  advanced: Record<string, unknown>;
+  /** Built-in values of the advanced overrides. */
   advanced_defaults?: Record<string, string>;
   /** Maya's non-secret authentication mode. */
   auth_mode?: string;
   last_test: ProviderTest | null;
-  last_sync: ProviderSyncSummary | null;
+  last_sync: SyncStatus | null;
+  /** Revision of the provider's stream that the view reflects. */
+  version?: number;
+  /** True when base_url points at the store's demo sandbox. */
+  sandbox?: boolean;
 }
 
 export interface ProviderSettings {
@@ -132,13 +134,15 @@ export type FailureCause =
   | "bad_response"
   | "server_error";
 
+/** A passing test may carry no balance when the provider reports none. */
 export type TestResult =
-  | { ok: true; balance: Money }
+  | { ok: true; balance?: Money; message?: string }
   | { ok: false; cause: FailureCause; message: string };
 
 export type SyncState = "running" | "completed" | "failed";
 
 export interface SyncStatus {
+  id: string;
   status: SyncState;
   packages_seen: number;
   packages_added: number;
@@ -155,6 +159,7 @@ export interface HistoryEntry {
   kind: "test" | "sync";
   ok: boolean;
   message: string;
+  cause?: FailureCause;
   sync_id?: string;
 }
 
@@ -164,6 +169,8 @@ export interface AdminPackage extends CatalogPackage {
   margin_percent: number | string;
   margin_override: number | string | null;
   enabled: boolean;
+  /** True when the provider no longer lists the package. */
+  withdrawn?: boolean;
 }
 
 export interface PackagePatch {
@@ -194,7 +201,9 @@ export interface ProjectionStatus {
   checkpoint: number | string;
   lag: number;
   status: string;
+  /** The most recent parked events (at most 100); parked_count is the total. */
   parked: number | unknown[];
+  parked_count?: number;
 }
 
 export interface SandboxProvider {

@@ -49,4 +49,16 @@ describe("formatPackageSummary", () => {
       "France 5 GB · 30 days",
     );
   });
+
+  it("finds data written without a space", () => {
+    // The server's order package has no "daily" field, so "1 GB" alone would understate a daily plan.
+    const pkg = { id: "p", name: "Australia 1GB/Day", data_mb: 1024, unlimited: false, validity_days: 1 };
+    expect(formatPackageSummary(pkg)).toBe("Australia 1GB/Day · 1 day");
+  });
+
+  it("adds data missing from the name", () => {
+    expect(formatPackageSummary({ id: "p", name: "Japan Lite", data_mb: 3072, unlimited: false, validity_days: 7 })).toBe(
+      "Japan Lite · 3 GB · 7 days",
+    );
+  });
 });

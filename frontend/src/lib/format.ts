@@ -61,8 +61,9 @@ export function formatPackageSummary(pkg: OrderPackage): string {
   const parts = [pkg.name];
   if (pkg.unlimited !== undefined || pkg.data_mb !== undefined) {
     const data = formatData(pkg);
-    // Provider names often contain the amount already ("France 5 GB"), so it is shown once.
-    if (!pkg.name.includes(data)) {
+    // Provider names often contain the amount already ("France 5 GB", "Australia 1GB/Day"),
+    // so it is shown once.
+    if (!squeeze(pkg.name).includes(squeeze(data))) {
       parts.push(data);
     }
   }
@@ -70,6 +71,10 @@ export function formatPackageSummary(pkg: OrderPackage): string {
     parts.push(formatValidity(pkg.validity_days));
   }
   return parts.join(" · ");
+}
+
+function squeeze(text: string): string {
+  return text.replace(/\s+/g, "").toLowerCase();
 }
 
 /** Formats an RFC 3339 time in the reader's time zone, and an empty value as "never". */

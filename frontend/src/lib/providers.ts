@@ -22,6 +22,9 @@ export const CREDENTIAL_FIELDS: Record<ProviderSlug, CredentialField[]> = {
   "esim-go": [{ name: "api_key", label: "API key" }],
 };
 
+/** Interval offered for a provider never saved: once a day. */
+export const DEFAULT_SYNC_INTERVAL_MINUTES = 1440;
+
 export const AUTH_MODES = [
   { value: "basic", label: "Basic (key and secret)" },
   { value: "bearer", label: "Bearer (key only)" },

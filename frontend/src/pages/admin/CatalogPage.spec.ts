@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { api, type AdminPackage } from "../../api";
 import { apiError, stubFetch } from "../../test/fetch-stub";
+import { routerAt } from "../../test/router";
 import CatalogPage from "./CatalogPage.vue";
 
 const PACKAGE: AdminPackage = {
@@ -19,7 +20,15 @@ const PACKAGE: AdminPackage = {
   margin_percent: 20,
   margin_override: null,
   enabled: true,
+  withdrawn: false,
 };
+
+const PROVIDER = { "GET /api/admin/providers/esim-access": { body: { slug: "esim-access", name: "eSIM Access" } } };
+
+async function renderPage() {
+  const router = await routerAt("/admin/providers/esim-access/catalog");
+  return render(CatalogPage, { props: { slug: "esim-access" }, global: { plugins: [router] } });
+}
 
 beforeEach(() => {
   api.http.csrfToken = "csrf-1";
@@ -33,11 +42,14 @@ describe("CatalogPage", () => {
   it("saves a margin override and takes a package off sale", async () => {
     const { requests } = stubFetch({
       "GET /api/admin/catalog/packages?provider=esim-access": { body: [PACKAGE] },
-      "PATCH /api/admin/catalog/packages/pkg1": { body: {} },
+      // The server answers with the package as it is now.
+      "PATCH /api/admin/catalog/packages/pkg1": { body: { ...PACKAGE, margin_override: 12.5, enabled: false } },
+      ...PROVIDER,
     });
     const user = userEvent.setup();
-    render(CatalogPage, { props: { slug: "esim-access" } });
+    await renderPage();
 
+    expect(await screen.findByRole("heading", { name: "Catalog of eSIM Access" })).toBeTruthy();
     await user.type(await screen.findByLabelText("Margin override for Japan 1 GB"), "12.5");
     await user.click(screen.getByLabelText("Japan 1 GB on sale"));
     await user.click(screen.getByRole("button", { name: "Save Japan 1 GB" }));
@@ -53,9 +65,10 @@ describe("CatalogPage", () => {
     const { requests } = stubFetch({
       "GET /api/admin/catalog/packages?provider=esim-access": { body: [{ ...PACKAGE, margin_override: 30 }] },
       "PATCH /api/admin/catalog/packages/pkg1": apiError(422, "invalid", "margin must be from 0 to 100", "margin_override"),
+      ...PROVIDER,
     });
     const user = userEvent.setup();
-    render(CatalogPage, { props: { slug: "esim-access" } });
+    await renderPage();
 
     await user.clear(await screen.findByLabelText("Margin override for Japan 1 GB"));
     await user.click(screen.getByRole("button", { name: "Save Japan 1 GB" }));

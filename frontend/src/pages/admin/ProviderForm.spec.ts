@@ -152,6 +152,44 @@ describe("ProviderForm", () => {
     expect((screen.getByLabelText("Secret key") as HTMLInputElement).value).toBe("sandbox-key");
   });
 
+  it("replaces the zeros of an unsaved provider", async () => {
+    // The server's view of a provider never saved: zeros, not nulls.
+    const unsaved = esimAccessView({
+      configured: false,
+      base_url: "",
+      margin_percent: 0,
+      sync_interval_minutes: 0,
+      credentials: { access_code: "missing", secret_key: "missing" },
+      version: 0,
+      advanced_defaults: {},
+      sandbox: false,
+    });
+    const { requests } = stubFetch({
+      "GET /api/admin/sandbox": { body: SANDBOX },
+      "PUT /api/admin/providers/esim-access": { body: esimAccessView({ margin_percent: 20 }) },
+    });
+    const user = userEvent.setup();
+    render(ProviderForm, { props: { view: unsaved } });
+
+    expect((screen.getByLabelText("Margin (%)") as HTMLInputElement).value).toBe("");
+    expect((screen.getByLabelText("Sync interval (minutes)") as HTMLInputElement).value).toBe("1440");
+    await user.click(await screen.findByRole("button", { name: "Use sandbox settings" }));
+    await user.type(screen.getByLabelText("Margin (%)"), "20");
+    await user.click(screen.getByRole("button", { name: "Save settings" }));
+
+    await screen.findByText("Settings saved.");
+    const put = requests.find((r) => r.method === "PUT")!;
+    expect(put.body).toMatchObject({ margin_percent: 20, sync_interval_minutes: 1440 });
+  });
+
+  it("shows non-text advanced values as JSON", async () => {
+    stubFetch({ "GET /api/admin/sandbox": apiError(404, "not_found", "no route") });
+    render(ProviderForm, { props: { view: esimAccessView({ advanced: { package_list_body: { type: "BASE" } } }) } });
+
+    const body = screen.getByLabelText("Package list request body (JSON)") as HTMLTextAreaElement;
+    expect(body.value).toBe('{"type":"BASE"}');
+  });
+
   it("offers no sandbox button without a sandbox", async () => {
     const { fetchStub } = stubFetch({ "GET /api/admin/sandbox": apiError(404, "not_found", "no route") });
     render(ProviderForm, { props: { view: esimAccessView() } });
