@@ -15,6 +15,8 @@ const (
 	typeProvisioningStarted = "ProvisioningStarted"
 	typeESIMIssued          = "ESIMIssued"
 	typeOrderFailed         = "OrderFailed"
+	typeProviderOrderPlaced = "ProviderOrderPlaced"
+	typeProvisioningRetried = "ProvisioningRetried"
 )
 
 // orderEvent holds the fields of every order event that this read model
@@ -42,6 +44,9 @@ type orderEvent struct {
 
 	// OrderFailed
 	Reason string `json:"reason"`
+
+	// ProviderOrderPlaced
+	ProviderOrderID string `json:"provider_order_id"`
 }
 
 func decodeEvent(eventType string, data []byte) (orderEvent, error) {

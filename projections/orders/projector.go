@@ -30,7 +30,8 @@ func (projector) Apply(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeline
 	switch ev.Type {
 	case typeOrderPlaced:
 		return applyPlaced(ctx, tx, ev)
-	case typeOrderPaid, typeProvisioningStarted, typeESIMIssued, typeOrderFailed:
+	case typeOrderPaid, typeProvisioningStarted, typeProviderOrderPlaced, typeESIMIssued, typeOrderFailed,
+		typeProvisioningRetried:
 		return applyProgress(ctx, rdb, tx, ev)
 	}
 	return nil
@@ -70,7 +71,8 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 }
 
 // applyProgress moves an order along pending_payment → paid → provisioning
-// → issued, or to failed, and keeps the status index in step.
+// → issued, or to failed and back to provisioning on a retry, and keeps the
+// status index in step.
 func applyProgress(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev projection.Event) error {
 	payload, err := decodeEvent(ev.Type, ev.Data)
 	if err != nil {
@@ -88,10 +90,11 @@ func applyProgress(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, e
 		view.Status = StatusPaid
 		view.PaidAt = &paidAt
 		view.Payment = &Payment{Gateway: payload.Gateway, Reference: payload.PaymentReference}
-	case typeProvisioningStarted:
-		// A retry after a failure starts provisioning again.
+	case typeProvisioningStarted, typeProvisioningRetried:
 		view.Status = StatusProvisioning
 		view.Failure = nil
+	case typeProviderOrderPlaced:
+		view.ProviderOrderID = payload.ProviderOrderID
 	case typeESIMIssued:
 		issuedAt := payload.IssuedAt
 		view.Status = StatusIssued

@@ -17,7 +17,8 @@ const (
 
 // OrderView is one order. PaidAt and IssuedAt are nil until the order gets
 // there. Failure is set while the order is failed, and Payment once it is
-// paid. AccessTokenHash is the hex SHA-256 of the order's access token,
+// paid. ProviderOrderID is the provider's id of the order that the live
+// driver placed, for admins only. AccessTokenHash is the hex SHA-256 of the order's access token,
 // kept out of JSON so that the API can check a token without showing it.
 type OrderView struct {
 	ID              string       `json:"id"`
@@ -33,6 +34,7 @@ type OrderView struct {
 	IssuedAt        *time.Time   `json:"issued_at,omitempty"`
 	Failure         *Failure     `json:"failure"`
 	Payment         *Payment     `json:"payment"`
+	ProviderOrderID string       `json:"provider_order_id,omitempty"`
 	AccessTokenHash string       `json:"-"`
 }
 

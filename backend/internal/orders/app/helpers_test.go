@@ -240,7 +240,8 @@ func startReactor(t *testing.T, store *memStore, service *Service) *runningReact
 func (r *runningReactor) caughtUp() bool {
 	var last eventstore.Position
 	for _, event := range r.store.all() {
-		if event.Type == domain.EventOrderPaid || event.Type == domain.EventProvisioningStarted {
+		switch event.Type {
+		case domain.EventOrderPaid, domain.EventProvisioningStarted, domain.EventProvisioningRetried:
 			last = event.Position
 		}
 	}

@@ -29,14 +29,14 @@ const (
 
 // Reactions returns ProvisionESIMOnOrderPaid. On OrderPaid it starts
 // provisioning a paid order with the configured driver. On
-// ProvisioningStarted it runs the driver recorded in the order, unless the
-// order is no longer in provisioning. The reactor replays the whole log at
-// each start, so both steps load the order and act only when their work is
-// not done.
+// ProvisioningStarted and ProvisioningRetried it runs the driver recorded
+// in the order, unless the order is no longer in provisioning. The reactor
+// replays the whole log at each start, so both steps load the order and act
+// only when their work is not done.
 func (s *Service) Reactions() []reactor.Reaction {
 	return []reactor.Reaction{{
 		Name:       ReactionProvisionESIM,
-		EventTypes: []string{domain.EventOrderPaid, domain.EventProvisioningStarted},
+		EventTypes: []string{domain.EventOrderPaid, domain.EventProvisioningStarted, domain.EventProvisioningRetried},
 		Handle:     s.handleProvisioning,
 	}}
 }
@@ -55,7 +55,7 @@ func (s *Service) handleProvisioning(ctx context.Context, event eventstore.Recor
 	switch event.Type {
 	case domain.EventOrderPaid:
 		return s.startProvisioning(ctx, target.OrderID)
-	case domain.EventProvisioningStarted:
+	case domain.EventProvisioningStarted, domain.EventProvisioningRetried:
 		return s.runDriver(ctx, target.OrderID)
 	}
 	return nil
@@ -99,13 +99,16 @@ func (s *Service) runDriver(ctx context.Context, orderID string) error {
 	case domain.DriverStub:
 		return s.issueDemoESIMs(ctx, orderID)
 	case domain.DriverLive:
-		// TODO: order the eSIM from the package's provider through its
-		// adapter. It waits for the provider adapters' ordering calls, so a
-		// live order stays in provisioning until an admin fulfils it.
-		s.liveWarnOnce.Do(func() {
-			s.logger.Warn().Str("order_id", orderID).
-				Msg("live provisioning driver is not built yet; orders stay in provisioning until fulfilled by hand")
-		})
+		if s.providers == nil {
+			s.liveWarnOnce.Do(func() {
+				s.logger.Warn().Str("order_id", orderID).
+					Msg("live provisioning driver has no provider clients; orders stay in provisioning until fulfilled by hand")
+			})
+			return nil
+		}
+		// The worker outlives this handler, so that a slow provider does not
+		// hold up the reactor, and ends with the reactor's context.
+		s.startLive(ctx, orderID)
 	}
 	// The manual driver waits for an admin's FulfilManually.
 	return nil

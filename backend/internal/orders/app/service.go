@@ -1,6 +1,7 @@
 // Package app runs the commands of the orders context: placing an order,
-// paying it through the test gateway, fulfilling it by hand, and the
-// ProvisionESIMOnOrderPaid reaction that drives provisioning.
+// paying it through the test gateway, fulfilling it by hand, retrying a
+// failed provisioning, and the ProvisionESIMOnOrderPaid reaction that
+// drives provisioning with the manual, stub or live driver.
 package app
 
 import (
@@ -17,6 +18,7 @@ import (
 	"esimscan/backend/internal/orders/domain"
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/platform/esrepo"
+	"esimscan/backend/internal/providers/adapters"
 	"esimscan/backend/money"
 )
 
@@ -43,15 +45,39 @@ type Pricing interface {
 	Quote(ctx context.Context, packageID string) (Quote, error)
 }
 
+// ProviderClients returns the configured API client of a provider, by
+// slug. The providers application's Service implements it.
+type ProviderClients interface {
+	ClientFor(ctx context.Context, slug string) (adapters.Client, error)
+}
+
+// Defaults of the live driver's timing.
+const (
+	DefaultLiveDeadline    = 15 * time.Minute
+	DefaultPollInterval    = 5 * time.Second
+	DefaultMaxPollInterval = 60 * time.Second
+)
+
 // Deps are the collaborators of the orders service. Driver is "manual",
 // "stub" or "live"; TestPayments enables the test payment gateway.
+//
+// The live driver orders from the package's provider through Providers.
+// It waits up to LiveDeadline for the eSIMs after provisioning starts or is
+// retried, and polls the provider first after PollInterval, then at
+// doubling intervals up to MaxPollInterval. Zero durations take the
+// defaults above. Without Providers, live orders stay in provisioning until
+// an admin fulfils them.
 type Deps struct {
-	Repo         *esrepo.Repository
-	Pricing      Pricing
-	Driver       string
-	TestPayments bool
-	Logger       zerolog.Logger
-	Now          func() time.Time
+	Repo            *esrepo.Repository
+	Pricing         Pricing
+	Driver          string
+	TestPayments    bool
+	Providers       ProviderClients
+	LiveDeadline    time.Duration
+	PollInterval    time.Duration
+	MaxPollInterval time.Duration
+	Logger          zerolog.Logger
+	Now             func() time.Time
 }
 
 // Service runs order commands. It is safe for concurrent use.
@@ -63,7 +89,15 @@ type Service struct {
 	logger       zerolog.Logger
 	now          func() time.Time
 
+	providers       ProviderClients
+	liveDeadline    time.Duration
+	pollInterval    time.Duration
+	maxPollInterval time.Duration
+
 	handlers     sync.WaitGroup
+	workers      sync.WaitGroup // live driver goroutines
+	liveMu       sync.Mutex
+	liveRuns     map[string]*liveRun // by order id, while a worker runs
 	liveWarnOnce sync.Once
 }
 
@@ -77,6 +111,12 @@ func NewService(deps Deps) *Service {
 		testPayments: deps.TestPayments,
 		logger:       deps.Logger.With().Str("component", "orders").Logger(),
 		now:          deps.Now,
+
+		providers:       deps.Providers,
+		liveDeadline:    orDefault(deps.LiveDeadline, DefaultLiveDeadline),
+		pollInterval:    orDefault(deps.PollInterval, DefaultPollInterval),
+		maxPollInterval: orDefault(deps.MaxPollInterval, DefaultMaxPollInterval),
+		liveRuns:        map[string]*liveRun{},
 	}
 	if service.now == nil {
 		service.now = time.Now
@@ -84,12 +124,24 @@ func NewService(deps Deps) *Service {
 	if service.driver == "" {
 		service.driver = domain.DriverManual
 	}
+	service.maxPollInterval = max(service.maxPollInterval, service.pollInterval)
 	return service
 }
 
-// Wait blocks until every reaction handler in progress has returned, for
-// tests and shutdown. Handlers run inline, so no work outlives them.
-func (s *Service) Wait() { s.handlers.Wait() }
+func orDefault(value, fallback time.Duration) time.Duration {
+	if value <= 0 {
+		return fallback
+	}
+	return value
+}
+
+// Wait blocks until every reaction handler in progress and every live
+// driver goroutine has returned, for tests and shutdown. Live driver
+// goroutines end when the context of the reaction that started them ends.
+func (s *Service) Wait() {
+	s.handlers.Wait()
+	s.workers.Wait()
+}
 
 // maxAttempts bounds how often a command reloads an order after a
 // concurrent change before it reports the conflict.

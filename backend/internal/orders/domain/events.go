@@ -13,6 +13,8 @@ const (
 	EventProvisioningStarted = "ProvisioningStarted"
 	EventESIMIssued          = "ESIMIssued"
 	EventOrderFailed         = "OrderFailed"
+	EventProviderOrderPlaced = "ProviderOrderPlaced"
+	EventProvisioningRetried = "ProvisioningRetried"
 )
 
 // Provisioning drivers recorded in ProvisioningStarted.
@@ -88,6 +90,28 @@ type OrderFailed struct {
 	FailedAt time.Time `json:"failed_at"`
 }
 
+// ProviderOrderPlaced records that the live driver bought the order's eSIMs
+// from a provider. Reference is the idempotency key sent with the order,
+// which is always the order id, so that a repeated order call finds the
+// first purchase instead of buying again. Later polls use ProviderOrderID.
+type ProviderOrderPlaced struct {
+	OrderID         string    `json:"order_id"`
+	Provider        string    `json:"provider"`
+	ProviderOrderID string    `json:"provider_order_id"`
+	Reference       string    `json:"reference"`
+	PlacedAt        time.Time `json:"placed_at"`
+}
+
+// ProvisioningRetried puts a failed order back into provisioning, so that
+// its driver runs again. Driver is the driver that takes over: the one
+// recorded in ProvisioningStarted, or the configured one when the order
+// failed before provisioning started.
+type ProvisioningRetried struct {
+	OrderID   string    `json:"order_id"`
+	Driver    string    `json:"driver,omitempty"`
+	RetriedAt time.Time `json:"retried_at"`
+}
+
 // EventType returns the type stored in the log.
 func (OrderPlaced) EventType() string { return EventOrderPlaced }
 
@@ -102,3 +126,9 @@ func (ESIMIssued) EventType() string { return EventESIMIssued }
 
 // EventType returns the type stored in the log.
 func (OrderFailed) EventType() string { return EventOrderFailed }
+
+// EventType returns the type stored in the log.
+func (ProviderOrderPlaced) EventType() string { return EventProviderOrderPlaced }
+
+// EventType returns the type stored in the log.
+func (ProvisioningRetried) EventType() string { return EventProvisioningRetried }

@@ -13,6 +13,7 @@ import (
 //
 //	pending_payment → paid → provisioning → issued
 //	paid | provisioning → failed
+//	failed → provisioning (an admin's retry)
 type Status string
 
 // Order statuses, as the API shows them.
@@ -32,6 +33,7 @@ const (
 	CodeNotIssuable      = "order_not_issuable"
 	CodeAlreadyIssued    = "order_already_issued"
 	CodeNotFailable      = "order_not_failable"
+	CodeNotRetryable     = "order_not_retryable"
 )
 
 // TransitionError reports a command that the order's status forbids.
@@ -58,6 +60,8 @@ var (
 	// ErrInvalidESIM reports an eSIM without ICCID or LPA, or an ICCID given
 	// twice.
 	ErrInvalidESIM = errors.New("invalid eSIM")
+	// ErrInvalidProviderOrder reports a provider order without an id.
+	ErrInvalidProviderOrder = errors.New("provider order has no id")
 )
 
 // Placement is the input of Place.
@@ -107,6 +111,10 @@ type Order struct {
 	driver        string
 	esims         []ESIM
 	failureReason string
+	// provisioningSince is when provisioning last started or was retried,
+	// from which the live driver's deadline runs.
+	provisioningSince time.Time
+	providerOrder     ProviderOrderPlaced
 }
 
 // Apply folds one stored event into the order. Unknown event types are
@@ -117,34 +125,56 @@ func (o *Order) Apply(eventType string, data []byte) error {
 	}
 	switch eventType {
 	case EventOrderPlaced:
-		if err := json.Unmarshal(data, &o.placed); err != nil {
-			return fmt.Errorf("decode %s: %w", eventType, err)
+		if err := decode(eventType, data, &o.placed); err != nil {
+			return err
 		}
 		o.status = StatusPendingPayment
 	case EventOrderPaid:
 		var event OrderPaid
-		if err := json.Unmarshal(data, &event); err != nil {
-			return fmt.Errorf("decode %s: %w", eventType, err)
+		if err := decode(eventType, data, &event); err != nil {
+			return err
 		}
 		o.status, o.gateway, o.reference = StatusPaid, event.Gateway, event.PaymentReference
 	case EventProvisioningStarted:
 		var event ProvisioningStarted
-		if err := json.Unmarshal(data, &event); err != nil {
-			return fmt.Errorf("decode %s: %w", eventType, err)
+		if err := decode(eventType, data, &event); err != nil {
+			return err
 		}
-		o.status, o.driver = StatusProvisioning, event.Driver
+		o.status, o.driver, o.provisioningSince = StatusProvisioning, event.Driver, event.StartedAt
+	case EventProviderOrderPlaced:
+		var event ProviderOrderPlaced
+		if err := decode(eventType, data, &event); err != nil {
+			return err
+		}
+		o.providerOrder = event
 	case EventESIMIssued:
 		var event ESIMIssued
-		if err := json.Unmarshal(data, &event); err != nil {
-			return fmt.Errorf("decode %s: %w", eventType, err)
+		if err := decode(eventType, data, &event); err != nil {
+			return err
 		}
 		o.status, o.esims = StatusIssued, event.ESIMs
 	case EventOrderFailed:
 		var event OrderFailed
-		if err := json.Unmarshal(data, &event); err != nil {
-			return fmt.Errorf("decode %s: %w", eventType, err)
+		if err := decode(eventType, data, &event); err != nil {
+			return err
 		}
 		o.status, o.failureReason = StatusFailed, event.Reason
+	case EventProvisioningRetried:
+		var event ProvisioningRetried
+		if err := decode(eventType, data, &event); err != nil {
+			return err
+		}
+		o.status, o.failureReason, o.provisioningSince = StatusProvisioning, "", event.RetriedAt
+		if event.Driver != "" {
+			o.driver = event.Driver
+		}
+	}
+	return nil
+}
+
+func decode(eventType string, data []byte, into any) error {
+	if err := json.Unmarshal(data, into); err != nil {
+		return fmt.Errorf("decode %s: %w", eventType, err)
 	}
 	return nil
 }
@@ -181,6 +211,14 @@ func (o *Order) ESIMs() []ESIM { return o.esims }
 
 // FailureReason returns why the order failed, if it did.
 func (o *Order) FailureReason() string { return o.failureReason }
+
+// ProvisioningSince returns when provisioning last started or was retried,
+// or the zero time before provisioning.
+func (o *Order) ProvisioningSince() time.Time { return o.provisioningSince }
+
+// ProviderOrder returns the last ProviderOrderPlaced of the order, whose
+// ProviderOrderID is empty while no provider order is recorded.
+func (o *Order) ProviderOrder() ProviderOrderPlaced { return o.providerOrder }
 
 // Pay decides the payment of a pending order. Paying again with the same
 // gateway and reference returns a nil event and no error, whatever the
@@ -270,4 +308,46 @@ func (o *Order) Fulfil(driver string, esims []ESIM, at time.Time) (started *Prov
 		return nil, ESIMIssued{}, err
 	}
 	return started, issued, nil
+}
+
+// RecordProviderOrder decides the ProviderOrderPlaced event of a provider
+// order bought for an order in provisioning. Recording the same provider
+// order again returns a nil event and no error, so a resumed driver never
+// records a purchase twice.
+func (o *Order) RecordProviderOrder(provider, providerOrderID, reference string, at time.Time) (*ProviderOrderPlaced, error) {
+	if o.status != StatusProvisioning {
+		return nil, &TransitionError{Code: CodeNotProvisionable, Action: "record a provider order of", Status: o.status}
+	}
+	if providerOrderID == "" {
+		return nil, ErrInvalidProviderOrder
+	}
+	if o.providerOrder.Provider == provider && o.providerOrder.ProviderOrderID == providerOrderID {
+		return nil, nil
+	}
+	return &ProviderOrderPlaced{
+		OrderID:         o.placed.OrderID,
+		Provider:        provider,
+		ProviderOrderID: providerOrderID,
+		Reference:       reference,
+		PlacedAt:        at.UTC(),
+	}, nil
+}
+
+// RetryProvisioning decides that a failed order goes back to provisioning
+// with the driver recorded when provisioning started, or with fallback
+// when it failed before that. An issued order returns a TransitionError
+// with CodeAlreadyIssued, and any other status CodeNotRetryable.
+func (o *Order) RetryProvisioning(fallback string, at time.Time) (ProvisioningRetried, error) {
+	switch o.status {
+	case StatusFailed:
+	case StatusIssued:
+		return ProvisioningRetried{}, &TransitionError{Code: CodeAlreadyIssued, Action: "retry provisioning of", Status: o.status}
+	default:
+		return ProvisioningRetried{}, &TransitionError{Code: CodeNotRetryable, Action: "retry provisioning of", Status: o.status}
+	}
+	driver := o.driver
+	if driver == "" {
+		driver = fallback
+	}
+	return ProvisioningRetried{OrderID: o.placed.OrderID, Driver: driver, RetriedAt: at.UTC()}, nil
 }

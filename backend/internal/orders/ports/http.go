@@ -1,5 +1,5 @@
 // Package ports serves checkout and the order page for customers, and the
-// order list and manual fulfilment for admins.
+// order list, manual fulfilment and provisioning retries for admins.
 package ports
 
 import (
@@ -29,6 +29,7 @@ type Service interface {
 	PlaceOrder(ctx context.Context, cmd ordersapp.PlaceOrder) (ordersapp.PlacedOrder, error)
 	PayWithTestGateway(ctx context.Context, orderID, accessToken string) (eventstore.AppendResult, error)
 	FulfilManually(ctx context.Context, cmd ordersapp.FulfilOrder) (eventstore.AppendResult, error)
+	RetryProvisioning(ctx context.Context, orderID string) (eventstore.AppendResult, error)
 }
 
 // Views is the orders read model.
@@ -66,6 +67,7 @@ func AdminRoutes(admin fiber.Router, deps Deps) {
 	admin.Get("/orders/:id", h.adminGet)
 	admin.Get("/orders/:id/history", h.history)
 	admin.Post("/orders/:id/fulfil", web.LimitBody(web.DefaultBodyLimit), h.fulfil)
+	admin.Post("/orders/:id/retry-provisioning", web.LimitBody(web.DefaultBodyLimit), h.retryProvisioning)
 }
 
 type handlers struct{ Deps }
@@ -135,7 +137,14 @@ func (h handlers) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.respond(order))
+	return c.JSON(h.respondPublic(order))
+}
+
+// respondPublic renders an order for its buyer, without the provider's
+// order id, which only admins see.
+func (h handlers) respondPublic(order orderviews.OrderView) orderResponse {
+	order.ProviderOrderID = ""
+	return h.respond(order)
 }
 
 func (h handlers) payTest(c *fiber.Ctx) error {
@@ -148,7 +157,7 @@ func (h handlers) payTest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.respond(order))
+	return c.JSON(h.respondPublic(order))
 }
 
 func (h handlers) qrCode(c *fiber.Ctx) error {
@@ -249,6 +258,21 @@ func (h handlers) fulfil(c *fiber.Ctx) error {
 	}
 	web.AwaitProjection(c, h.Waiter, h.Logger, result, orderviews.Name)
 	return h.adminGet(c)
+}
+
+// retryProvisioning returns 202 with the admin order view: the order is
+// back in provisioning, and its driver runs in the background.
+func (h handlers) retryProvisioning(c *fiber.Ctx) error {
+	result, err := h.Service.RetryProvisioning(web.CommandContext(c, h.ActorID(c)), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	web.AwaitProjection(c, h.Waiter, h.Logger, result, orderviews.Name)
+	order, err := h.Views.Order(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(h.respond(order))
 }
 
 func queryInt(c *fiber.Ctx, name string, fallback, minimum, maximum int) (int, error) {

@@ -1,0 +1,311 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
+
+	"esimscan/backend/internal/orders/domain"
+	"esimscan/backend/internal/platform/esrepo"
+	"esimscan/backend/internal/providers/adapters"
+)
+
+// liveRun is a running live driver worker. When again is set, the worker
+// loads the order once more before it ends, because provisioning started
+// again while it was finishing.
+type liveRun struct {
+	again bool
+}
+
+// liveStep is the outcome of one attempt of the live driver.
+type liveStep struct {
+	done       bool          // the eSIMs were issued, or the order left provisioning
+	final      string        // the reason to fail the order with, when not empty
+	retryErr   error         // a retryable failure; nil while the provider allocates
+	retryAfter time.Duration // the wait the provider asked for, if any
+}
+
+// startLive runs the live driver for an order in a tracked goroutine,
+// unless one already runs for that order.
+func (s *Service) startLive(ctx context.Context, orderID string) {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	if run, found := s.liveRuns[orderID]; found {
+		run.again = true
+		return
+	}
+	run := &liveRun{}
+	s.liveRuns[orderID] = run
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		for {
+			s.provisionLive(ctx, orderID)
+			s.liveMu.Lock()
+			if run.again && ctx.Err() == nil {
+				run.again = false
+				s.liveMu.Unlock()
+				continue
+			}
+			delete(s.liveRuns, orderID)
+			s.liveMu.Unlock()
+			return
+		}
+	}()
+}
+
+// provisionLive orders an order's eSIMs from its provider, or resumes
+// polling the provider order already recorded, until the eSIMs are issued,
+// a final error fails the order, the deadline passes, or ctx ends. It acts
+// only while the order is in provisioning with the live driver.
+func (s *Service) provisionLive(ctx context.Context, orderID string) {
+	logger := s.logger.With().Str("order_id", orderID).Str("driver", domain.DriverLive).Logger()
+	wait := s.pollInterval
+	var lastErr error
+	for {
+		loaded, err := s.loadOrder(ctx, orderID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			logger.Warn().Err(err).Dur("retry_in", wait).Msg("loading the order for live provisioning failed; retrying")
+			if !sleep(ctx, wait) {
+				return
+			}
+			continue
+		}
+		order := loaded.order
+		if order.Status() != domain.StatusProvisioning || order.Driver() != domain.DriverLive {
+			return
+		}
+		step := s.attemptLive(ctx, order, logger)
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case step.done:
+			return
+		case step.final != "":
+			s.failLive(ctx, orderID, step.final, logger)
+			return
+		}
+		if step.retryErr != nil {
+			lastErr = step.retryErr
+			logger.Warn().Err(step.retryErr).Dur("retry_in", wait).Msg("provider call failed; retrying")
+		}
+
+		deadline := order.ProvisioningSince().Add(s.liveDeadline)
+		remaining := deadline.Sub(s.now())
+		if remaining <= 0 {
+			s.failLive(ctx, orderID, deadlineReason(order.Package().Provider, s.liveDeadline, lastErr), logger)
+			return
+		}
+		// The last attempt runs at the deadline, so a profile allocated just
+		// before it is still issued.
+		if !sleep(ctx, min(max(wait, step.retryAfter), remaining)) {
+			return
+		}
+		wait = min(wait*2, s.maxPollInterval)
+	}
+}
+
+// attemptLive makes one provider call for an order in provisioning: Order
+// while no provider order is recorded, QueryOrder afterwards.
+func (s *Service) attemptLive(ctx context.Context, order *domain.Order, logger zerolog.Logger) liveStep {
+	recorded := order.ProviderOrder()
+	slug := order.Package().Provider
+	if recorded.ProviderOrderID != "" {
+		slug = recorded.Provider
+	}
+	client, err := s.providers.ClientFor(ctx, slug)
+	if err != nil {
+		return liveStep{final: fmt.Sprintf("provider %s is not usable: %v", slug, err)}
+	}
+
+	if recorded.ProviderOrderID != "" {
+		result, err := client.QueryOrder(ctx, recorded.ProviderOrderID)
+		if err != nil {
+			return providerFailure(slug, err)
+		}
+		if !complete(result) {
+			return liveStep{}
+		}
+		return s.recordResult(ctx, order.ID(), slug, result, logger)
+	}
+
+	// The order id is the idempotency key: a retry or a restart sends the
+	// same reference, and the adapter then finds the first purchase
+	// instead of buying again.
+	//
+	// TODO: Wholesale is left zero, so no provider checks the price, because
+	// the order's package snapshot does not record the wholesale price.
+	pkg := order.Package()
+	result, err := client.Order(ctx, adapters.OrderRequest{
+		Reference:         order.ID(),
+		ProviderPackageID: pkg.ProviderPackageID,
+		Quantity:          order.Quantity(),
+	})
+	if err != nil {
+		return providerFailure(slug, err)
+	}
+	if result.ProviderOrderID == "" && !complete(result) {
+		return liveStep{final: fmt.Sprintf("order from %s failed (%s): the provider returned no order id",
+			slug, adapters.CauseBadResponse)}
+	}
+	return s.recordResult(ctx, order.ID(), slug, result, logger)
+}
+
+// recordResult appends ProviderOrderPlaced for a new provider order, and
+// ESIMIssued in the same append when the result carries every eSIM. A
+// result whose eSIMs the order rejects still records the provider order,
+// then fails the order.
+func (s *Service) recordResult(
+	ctx context.Context,
+	orderID, slug string,
+	result adapters.OrderResult,
+	logger zerolog.Logger,
+) liveStep {
+	var placed, issued bool
+	var issueErr error
+	_, err := s.update(ctx, orderID, func(order *domain.Order) ([]esrepo.Event, error) {
+		placed, issued, issueErr = false, false, nil
+		if order.Status() != domain.StatusProvisioning {
+			return nil, nil
+		}
+		var events []esrepo.Event
+		if result.ProviderOrderID != "" {
+			event, err := order.RecordProviderOrder(slug, result.ProviderOrderID, order.ID(), s.now())
+			if err != nil {
+				return nil, err
+			}
+			if event != nil {
+				events, placed = append(events, *event), true
+			}
+		}
+		if complete(result) {
+			event, err := order.Issue(esimsOf(result), s.now())
+			if err != nil {
+				issueErr = err
+				return events, nil
+			}
+			events, issued = append(events, event), true
+		}
+		return events, nil
+	})
+	if err != nil {
+		return liveStep{retryErr: fmt.Errorf("record provider order %s: %w", result.ProviderOrderID, err)}
+	}
+	if placed {
+		logger.Info().Str("provider", slug).Str("provider_order_id", result.ProviderOrderID).Msg("provider order placed")
+	}
+	switch {
+	case issueErr != nil:
+		return liveStep{final: fmt.Sprintf("order from %s failed (%s): %v", slug, adapters.CauseBadResponse, issueErr)}
+	case issued:
+		logger.Info().Str("provider", slug).Msg("esim issued")
+		return liveStep{done: true}
+	}
+	return liveStep{}
+}
+
+// failLive appends OrderFailed unless the order left provisioning.
+func (s *Service) failLive(ctx context.Context, orderID, reason string, logger zerolog.Logger) {
+	reason = truncate(reason, maxFailureReason)
+	failed := false
+	_, err := s.update(ctx, orderID, func(order *domain.Order) ([]esrepo.Event, error) {
+		failed = false
+		if order.Status() != domain.StatusProvisioning {
+			return nil, nil
+		}
+		event, err := order.Fail(reason, s.now())
+		if err != nil {
+			return nil, err
+		}
+		failed = true
+		return []esrepo.Event{event}, nil
+	})
+	if err != nil {
+		// The order stays in provisioning, and the next start resumes it.
+		logger.Error().Err(err).Str("reason", reason).Msg("marking the order failed did not work")
+		return
+	}
+	if failed {
+		logger.Warn().Str("reason", reason).Msg("order failed")
+	}
+}
+
+// providerFailure sorts a failed provider call. Credentials, a wrong path,
+// an unreadable response and errors outside the adapter contract, such as
+// an invalid request, fail the order. Timeouts, unreachable hosts, rate
+// limits and server errors are retried within the deadline.
+//
+// NOTE: adapters report a provider's business error, such as insufficient
+// credit, with the same cause as a 5xx (server_error), so such an order is
+// retried until the deadline and then fails with the provider's message.
+func providerFailure(slug string, err error) liveStep {
+	var providerErr *adapters.Error
+	if !errors.As(err, &providerErr) {
+		return liveStep{final: fmt.Sprintf("order from %s failed: %v", slug, err)}
+	}
+	switch providerErr.Cause {
+	case adapters.CauseTimeout, adapters.CauseUnreachable, adapters.CauseRateLimited, adapters.CauseServerError:
+		return liveStep{retryErr: err, retryAfter: providerErr.RetryAfter}
+	}
+	return liveStep{final: fmt.Sprintf("order from %s failed (%s): %s", slug, providerErr.Cause, providerErr.Message)}
+}
+
+func deadlineReason(slug string, deadline time.Duration, lastErr error) string {
+	reason := fmt.Sprintf("no eSIM from %s within %s", slug, deadline)
+	var providerErr *adapters.Error
+	if errors.As(lastErr, &providerErr) {
+		reason += fmt.Sprintf("; last error (%s): %s", providerErr.Cause, providerErr.Message)
+	}
+	return reason
+}
+
+// complete reports whether a provider's result carries the order's eSIMs.
+func complete(result adapters.OrderResult) bool {
+	return !result.Pending && len(result.ESIMs) > 0
+}
+
+func esimsOf(result adapters.OrderResult) []domain.ESIM {
+	esims := make([]domain.ESIM, 0, len(result.ESIMs))
+	for _, esim := range result.ESIMs {
+		esims = append(esims, domain.ESIM{
+			ICCID:          esim.ICCID,
+			LPA:            esim.LPA,
+			SMDPAddress:    esim.SMDPAddress,
+			ActivationCode: esim.ActivationCode,
+		})
+	}
+	return esims
+}
+
+// truncate shortens text to at most limit bytes without splitting a UTF-8
+// character.
+func truncate(text string, limit int) string {
+	if len(text) <= limit {
+		return text
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut]
+}
+
+// sleep waits for d and returns false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
