@@ -278,6 +278,7 @@ func runFirstSale(t *testing.T, redisURL string) *store {
 	}
 
 	checkAuditAndConcurrency(t, c)
+	checkPricingFollowsLog(t, c, packages[0]["id"].(string))
 
 	lines := exportEvents(t, s.env)
 	if len(lines) < 10 {
@@ -412,4 +413,29 @@ func findBy(items []map[string]any, key, value string) map[string]any {
 		}
 	}
 	return nil
+}
+
+// checkPricingFollowsLog changes a package right before ordering it: the
+// order must see the change, never the read model's older state.
+func checkPricingFollowsLog(t *testing.T, c *client, packageID string) {
+	t.Helper()
+	order := func() response {
+		return c.do("POST", "/api/orders", map[string]any{"package_id": packageID, "email": "late@example.test"})
+	}
+	c.expect(200, "PATCH", "/api/admin/catalog/packages/"+packageID, map[string]any{"enabled": false})
+	if answer := order(); answer.Status != 422 || answer.errorField(t) != "package_id" {
+		t.Errorf("order of a disabled package = %d %s, want 422 naming package_id", answer.Status, answer.Body)
+	}
+	c.expect(200, "PATCH", "/api/admin/catalog/packages/"+packageID, map[string]any{"enabled": true, "margin_override": 50})
+	placed := c.expect(201, "POST", "/api/orders", map[string]any{"package_id": packageID, "email": "late@example.test"}).object(t)
+	if total := placed["total"].(map[string]any)["amount"]; total != "1.47" {
+		t.Errorf("order after a margin override of 50 %% costs %v, want 1.47 (0.98 × 1.5)", total)
+	}
+	for _, bad := range []map[string]any{{"enabled": nil}, {"enabled": "yes"}, {"margin_override": "5"}} {
+		answer := c.do("PATCH", "/api/admin/catalog/packages/"+packageID, bad)
+		if answer.Status != 422 {
+			t.Errorf("PATCH %v = %d, want 422", bad, answer.Status)
+		}
+	}
+	c.expect(200, "PATCH", "/api/admin/catalog/packages/"+packageID, map[string]any{"margin_override": nil})
 }

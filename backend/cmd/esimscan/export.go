@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -135,6 +136,36 @@ func forEachEvent(ctx context.Context, store eventstore.Store, visit func(events
 	}
 }
 
+// redactedFields are data fields an export never shows: password hashes,
+// and sealed credentials, which are ciphertext of no use to an analyst.
+var redactedFields = []string{"password_hash", "sealed"}
+
+// redact returns data with the redacted fields replaced by "[redacted]".
+// Data without them is returned as it is, byte for byte.
+func redact(data []byte) []byte {
+	found := false
+	for _, field := range redactedFields {
+		found = found || bytes.Contains(data, []byte(`"`+field+`"`))
+	}
+	if !found {
+		return data
+	}
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(data, &object); err != nil {
+		return data
+	}
+	for _, field := range redactedFields {
+		if _, ok := object[field]; ok {
+			object[field] = json.RawMessage(`"[redacted]"`)
+		}
+	}
+	encoded, err := json.Marshal(object)
+	if err != nil {
+		return data
+	}
+	return encoded
+}
+
 func ndjsonWriter(out io.Writer) func(eventstore.RecordedEvent) error {
 	encoder := json.NewEncoder(out)
 	return func(event eventstore.RecordedEvent) error {
@@ -146,7 +177,7 @@ func ndjsonWriter(out io.Writer) func(eventstore.RecordedEvent) error {
 			Revision:   uint64(event.Revision),
 			RecordedAt: event.RecordedAt.UTC().Format(time.RFC3339Nano),
 			Metadata:   event.Metadata,
-			Data:       json.RawMessage(event.Data),
+			Data:       json.RawMessage(redact(event.Data)),
 		})
 	}
 }
@@ -168,7 +199,7 @@ func csvWriter(out io.Writer) (func(eventstore.RecordedEvent) error, error) {
 			event.Metadata.CorrelationID,
 			event.Metadata.CausationID,
 			strconv.Itoa(event.Metadata.SchemaVersion),
-			string(event.Data),
+			string(redact(event.Data)),
 		})
 		if err != nil {
 			return err

@@ -92,14 +92,16 @@ func selectProjectors(name string) ([]projection.Projector, error) {
 func rejectWhileServing(ctx context.Context, cfg config.Config) error {
 	const advice = "a server is running on this store; use POST /api/admin/projections/rebuild instead, or stop it first"
 	if cfg.EventStoreURL == "" {
-		probe, err := filestore.Open(cfg.DataDir, filestore.Options{})
+		if _, err := os.Stat(cfg.DataDir); err != nil {
+			return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+		}
+		err := filestore.CheckUnlocked(cfg.DataDir)
 		if errors.Is(err, filestore.ErrLocked) {
 			return errors.New(advice)
 		}
 		if err != nil {
-			return fmt.Errorf("open event store in %s: %w", cfg.DataDir, err)
+			return fmt.Errorf("check the event store lock in %s: %w", cfg.DataDir, err)
 		}
-		probe.Close()
 	}
 	if cfg.RedisURL != "" {
 		options, err := redis.ParseURL(cfg.RedisURL)

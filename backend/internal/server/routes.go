@@ -56,7 +56,7 @@ func (s *Server) routes() *fiber.App {
 	providersports.Routes(admin, providersports.Deps{
 		Service: s.provider, Views: providers.NewQueries(s.redis.Client), Waiter: s.runner, Logger: s.logger,
 		AdvancedDefaults: AdvancedDefaults(),
-		IsSandbox:        isSandboxURL, ActorID: actor,
+		IsSandbox:        isSandboxURL, CatchUp: s.catchUp, ActorID: actor,
 	})
 	catalogports.AdminRoutes(admin, catalogDeps)
 	ordersports.AdminRoutes(admin, ordersDeps)

@@ -116,7 +116,7 @@ func (s *Server) buildServices() {
 	s.provider = providersapp.NewService(providersapp.Deps{
 		Repo:       repo,
 		Keys:       s.keys,
-		Factories:  Factories(s.sandbox),
+		Factories:  SharedLimitFactories(s.sandbox, RedisLimiters(s.redis.Client, s.logger.With().Str("component", "ratelimit").Logger())),
 		Catalog:    s.catalog,
 		Logger:     s.logger.With().Str("component", "providers").Logger(),
 		SyncBudget: s.cfg.SyncBudget,
@@ -124,9 +124,10 @@ func (s *Server) buildServices() {
 	})
 	s.orders = ordersapp.NewService(ordersapp.Deps{
 		Repo:         repo,
-		Pricing:      pricing{views: catalog.NewQueries(s.redis.Client)},
+		Pricing:      pricing{views: catalog.NewQueries(s.redis.Client), catchUp: s.catchUp},
 		Driver:       s.cfg.Driver,
 		TestPayments: s.cfg.TestPayments,
+		Providers:    s.liveProviders(),
 		Logger:       s.logger.With().Str("component", "orders").Logger(),
 		Now:          now,
 	})
@@ -160,6 +161,11 @@ func (s *Server) Run(ctx context.Context) error {
 		if err := reactor.Run(ctx, s.store, s.logger.With().Str("component", "reactor").Logger(), reactions...); err != nil && ctx.Err() == nil {
 			errs <- fmt.Errorf("reactions: %w", err)
 		}
+	}()
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		s.runScheduler(ctx)
 	}()
 	if s.redis.InProcess == nil {
 		background.Add(1)

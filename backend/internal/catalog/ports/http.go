@@ -134,19 +134,20 @@ func (h handlers) updatePackage(c *fiber.Ctx) error {
 		cmd.SetMargin = true
 		text := strings.TrimSpace(string(raw))
 		if text != "null" {
-			if strings.HasPrefix(text, `"`) {
-				if err := json.Unmarshal(raw, &text); err != nil {
-					return apperr.Invalid("margin_override", "invalid_type", "margin_override must be a number or null")
-				}
+			var number json.Number
+			if strings.HasPrefix(text, `"`) || json.Unmarshal(raw, &number) != nil {
+				return apperr.Invalid("margin_override", "invalid_type", "margin_override must be a JSON number or null")
 			}
-			cmd.MarginOverride = &text
+			value := number.String()
+			cmd.MarginOverride = &value
 		}
 	}
 	if raw, present := request["enabled"]; present {
-		var enabled bool
-		if err := json.Unmarshal(raw, &enabled); err != nil {
+		text := strings.TrimSpace(string(raw))
+		if text != "true" && text != "false" {
 			return apperr.Invalid("enabled", "invalid_type", "enabled must be true or false")
 		}
+		enabled := text == "true"
 		cmd.Enabled = &enabled
 	}
 	if !cmd.SetMargin && cmd.Enabled == nil {
@@ -156,7 +157,7 @@ func (h handlers) updatePackage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	web.AwaitProjection(c, h.Waiter, h.Logger, result, catalogviews.Name)
+	web.AwaitProjection(c, h.Waiter, h.Logger, result) // the catalog and the audit trail
 	packages, err := h.Views.AdminPackages(c.UserContext(), quote.Package.Provider)
 	if err != nil {
 		return err

@@ -491,3 +491,14 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
+
+// CheckUnlocked returns ErrLocked when a writer holds dir's lock, and nil
+// when none does. It reads and changes nothing in the log, so tools can ask
+// whether a server runs on dir without repairing a torn tail behind its back.
+func CheckUnlocked(dir string) error {
+	lock, err := lockFile(filepath.Join(dir, LockFileName))
+	if err != nil {
+		return err
+	}
+	return lock.Close()
+}

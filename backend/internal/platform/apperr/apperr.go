@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -34,7 +35,9 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
-	Err     error
+	// RetryAfter, when set, becomes the Retry-After header of the answer.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {

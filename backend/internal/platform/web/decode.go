@@ -42,6 +42,11 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	if len(body) == 0 {
 		return apperr.BadRequest("invalid_json", "request body is empty; send a JSON object")
 	}
+	// No field accepts a NUL character, and some stores and terminals
+	// truncate or misread text at one.
+	if bytes.Contains(body, []byte(`\u0000`)) || bytes.IndexByte(body, 0) >= 0 {
+		return apperr.BadRequest("invalid_json", "request body contains a NUL character (\\u0000), which no field accepts")
+	}
 	decoder := json.NewDecoder(bytes.NewReader(body))
 	decoder.UseNumber()
 	if err := decoder.Decode(v); err != nil {

@@ -5,6 +5,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/rs/zerolog"
@@ -43,10 +44,14 @@ var statusOfKind = map[apperr.Kind]int{
 func ErrorHandler(logger zerolog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, body := describe(err)
-		if status >= 500 {
+		_, expected := apperr.As(err)
+		if status >= 500 && !expected {
 			logger.Error().Err(err).Str("request_id", RequestID(c)).Str("method", c.Method()).
 				Str("path", c.Path()).Msg("request failed")
 			body.Message = fmt.Sprintf("internal error (request id %s)", RequestID(c))
+		}
+		if appErr, ok := apperr.As(err); ok && appErr.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(appErr.RetryAfter.Seconds()+0.999)))
 		}
 		return c.Status(status).JSON(ErrorBody{Error: body})
 	}

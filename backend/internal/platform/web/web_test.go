@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/rs/zerolog"
@@ -135,5 +136,33 @@ func TestErrorHandler_hidesServerFaults(t *testing.T) {
 	}
 	if !strings.Contains(body.Error.Message, "request id") {
 		t.Errorf("500 body has no request id: %q", body.Error.Message)
+	}
+}
+
+func TestDecodeJSON_rejectsNULCharacter(t *testing.T) {
+	status, body := call(t, newTestApp(), "POST", "/decode", `{"name": "S\u0000x"}`)
+	if status != http.StatusBadRequest || body.Error.Code != "invalid_json" {
+		t.Errorf("NUL in a string: %d %+v", status, body)
+	}
+}
+
+func TestErrorHandler_expectedUnavailableKeepsMessage(t *testing.T) {
+	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(zerolog.Nop())})
+	app.Get("/ready", func(c *fiber.Ctx) error {
+		return &apperr.Error{Kind: apperr.KindUnavailable, Code: "catching_up", Message: "read models are catching up"}
+	})
+	app.Get("/throttled", func(c *fiber.Ctx) error {
+		return &apperr.Error{Kind: apperr.KindTooManyRequests, Code: "too_many_attempts", Message: "wait", RetryAfter: 90 * time.Second}
+	})
+	status, body := call(t, app, "GET", "/ready", "")
+	if status != http.StatusServiceUnavailable || body.Error.Message != "read models are catching up" {
+		t.Errorf("ready: %d %+v", status, body)
+	}
+	response, err := app.Test(httptest.NewRequest("GET", "/throttled", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if response.StatusCode != http.StatusTooManyRequests || response.Header.Get("Retry-After") != "90" {
+		t.Errorf("throttled: %d Retry-After %q", response.StatusCode, response.Header.Get("Retry-After"))
 	}
 }

@@ -28,8 +28,9 @@ type ConfigureProvider struct {
 
 // ConfigureProvider validates cmd and appends ProviderConfigured, plus
 // ProviderMarginSet and ProviderCredentialSet events for what changed.
-// Validation errors are *apperr.Error values naming the JSON field.
-// Nothing is appended on any error.
+// A save that changes nothing appends nothing and returns the stream's
+// current revision and position. Validation errors are *apperr.Error
+// values naming the JSON field. Nothing is appended on any error.
 //
 // It returns esrepo.ErrConflict when the settings changed after
 // ExpectedVersion, or when another save landed between this one's load and
@@ -61,7 +62,9 @@ func (s *Service) ConfigureProvider(ctx context.Context, cmd ConfigureProvider) 
 		}
 		result, err := s.repo.Append(ctx, domain.StreamName(cmd.Slug), expected, toRepoEvents(events)...)
 		if err == nil {
-			s.logConfigured(cmd.Slug, events)
+			if len(events) > 0 {
+				s.logConfigured(cmd.Slug, events)
+			}
 			return result, nil
 		}
 		if !errors.Is(err, esrepo.ErrConflict) || attempt == maxAppendAttempts {

@@ -257,3 +257,22 @@ func TestService_ConfigureProvider_testDuringSaveRetried(t *testing.T) {
 		"ProviderTested", "ProviderConfigured", "ProviderMarginSet",
 	}, f.store.types(esimAccessStream))
 }
+
+func TestService_ConfigureProvider_unchangedSaveAppendsNothing(t *testing.T) {
+	f := newFixture(t)
+	f.configure(t, esimAccessCommand())
+	f.passTest(t, "esim-access")
+	before := f.store.stream(esimAccessStream)
+	last := before[len(before)-1]
+
+	again := esimAccessCommand()
+	again.Credentials = map[string]string{"access_code": "", "secret_key": ""}
+	for _, cmd := range []providersapp.ConfigureProvider{esimAccessCommand(), again} {
+		result, err := f.service.ConfigureProvider(adminContext(), cmd)
+
+		require.NoError(t, err)
+		assert.Len(t, f.store.stream(esimAccessStream), len(before), "an unchanged save appends nothing")
+		assert.Equal(t, last.Revision, result.NextRevision, "the current revision")
+		assert.Equal(t, last.Position, result.Position, "the current position")
+	}
+}

@@ -99,6 +99,8 @@ type fixture struct {
 	catalog *catalogapp.Service
 	service *providersapp.Service
 	budget  time.Duration
+	// testTimeout is Deps.TestTimeout; zero keeps the default.
+	testTimeout time.Duration
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
@@ -151,13 +153,14 @@ func (f *fixture) restart(t *testing.T, appKey string) {
 		factories[slug] = f.factory.build
 	}
 	f.service = providersapp.NewService(providersapp.Deps{
-		Repo:       repo,
-		Keys:       keys,
-		Factories:  factories,
-		Catalog:    f.catalog,
-		Logger:     logger,
-		SyncBudget: f.budget,
-		Now:        f.clock.Now,
+		Repo:        repo,
+		Keys:        keys,
+		Factories:   factories,
+		Catalog:     f.catalog,
+		Logger:      logger,
+		SyncBudget:  f.budget,
+		TestTimeout: f.testTimeout,
+		Now:         f.clock.Now,
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"esimscan/backend/internal/providers/adapters"
 	"esimscan/backend/internal/providers/domain"
 )
 
@@ -12,7 +13,7 @@ import (
 // process. Call it once at start, before the reactions run. A sync whose
 // CatalogSynced marker is in the catalog had stored its changes, so it gets
 // SyncCompleted with the recorded counts. Any other sync gets SyncFailed
-// with MessageInterrupted and no cause.
+// with cause server_error and MessageInterrupted.
 func (s *Service) RecoverInterruptedSyncs(ctx context.Context) error {
 	var errs []error
 	for _, slug := range domain.Slugs() {
@@ -44,7 +45,7 @@ func (s *Service) recoverSync(ctx context.Context, slug string) error {
 		})
 	} else {
 		_, err = s.execute(ctx, slug, func(provider *domain.Provider) ([]domain.Event, error) {
-			return provider.FailSync(running.ID, running.Counts.Seen, "", MessageInterrupted, s.now())
+			return provider.FailSync(running.ID, running.Counts.Seen, string(adapters.CauseServerError), MessageInterrupted, s.now())
 		})
 	}
 

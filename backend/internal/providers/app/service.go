@@ -41,27 +41,30 @@ var ErrNoAdapter = errors.New("no client for this provider in this build")
 
 // Deps lists the dependencies of a Service. Factories maps a slug to the
 // constructor of its client. SyncBudget is the time a sync may run, and
-// zero means DefaultSyncBudget. Now returns the time that events record,
-// and nil means time.Now.
+// zero means DefaultSyncBudget. TestTimeout is the deadline of a
+// connection test's Balance call, and zero means TestTimeout. Now returns
+// the time that events record, and nil means time.Now.
 type Deps struct {
-	Repo       *esrepo.Repository
-	Keys       *secrets.Keyring
-	Factories  map[string]adapters.Factory
-	Catalog    *catalogapp.Service
-	Logger     zerolog.Logger
-	SyncBudget time.Duration
-	Now        func() time.Time
+	Repo        *esrepo.Repository
+	Keys        *secrets.Keyring
+	Factories   map[string]adapters.Factory
+	Catalog     *catalogapp.Service
+	Logger      zerolog.Logger
+	SyncBudget  time.Duration
+	TestTimeout time.Duration
+	Now         func() time.Time
 }
 
 // Service runs provider commands and syncs. It is safe for concurrent use.
 type Service struct {
-	repo       *esrepo.Repository
-	keys       *secrets.Keyring
-	factories  map[string]adapters.Factory
-	catalog    *catalogapp.Service
-	logger     zerolog.Logger
-	syncBudget time.Duration
-	now        func() time.Time
+	repo        *esrepo.Repository
+	keys        *secrets.Keyring
+	factories   map[string]adapters.Factory
+	catalog     *catalogapp.Service
+	logger      zerolog.Logger
+	syncBudget  time.Duration
+	testTimeout time.Duration
+	now         func() time.Time
 
 	mu sync.Mutex
 	// startedHere holds the ids of syncs that StartSync began in this
@@ -88,12 +91,16 @@ func NewService(deps Deps) *Service {
 		catalog:     deps.Catalog,
 		logger:      deps.Logger,
 		syncBudget:  deps.SyncBudget,
+		testTimeout: deps.TestTimeout,
 		now:         deps.Now,
 		startedHere: map[string]bool{},
 		clients:     map[string]cachedClient{},
 	}
 	if service.syncBudget <= 0 {
 		service.syncBudget = DefaultSyncBudget
+	}
+	if service.testTimeout <= 0 {
+		service.testTimeout = TestTimeout
 	}
 	if service.now == nil {
 		service.now = time.Now

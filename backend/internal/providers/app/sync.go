@@ -152,11 +152,12 @@ func (s *Service) listIntoCatalog(
 }
 
 // describeSyncFailure returns the SyncFailed cause and message of err. A
-// sync stopped by shutdown has no cause, because no provider call failed.
+// sync stopped by shutdown has cause server_error, because no provider
+// call failed, and MessageInterrupted.
 func (s *Service) describeSyncFailure(ctx, syncCtx context.Context, err error) (adapters.Cause, string) {
 	switch {
 	case ctx.Err() != nil:
-		return "", MessageInterrupted
+		return adapters.CauseServerError, MessageInterrupted
 	case errors.Is(syncCtx.Err(), context.DeadlineExceeded):
 		return adapters.CauseTimeout, fmt.Sprintf(
 			"the sync timed out after its time budget of %s. Raise MASTER_ESIM_SYNC_MAX_SECONDS for a large catalog.",

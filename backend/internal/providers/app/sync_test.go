@@ -228,7 +228,7 @@ func TestService_RecoverInterruptedSyncs_failsUnsynced(t *testing.T) {
 	assert.Equal(t, "SyncFailed", events[1]["type"])
 	assert.Equal(t, syncID, events[1]["sync_id"])
 	assert.Equal(t, providersapp.MessageInterrupted, events[1]["message"])
-	assert.Equal(t, "", events[1]["cause"])
+	assert.Equal(t, "server_error", events[1]["cause"], "the public API allows no empty cause")
 
 	require.NoError(t, f.service.RecoverInterruptedSyncs(context.Background()))
 	assert.Len(t, syncEvents(t, f), 2, "a second recovery appends nothing")
@@ -293,6 +293,7 @@ func TestService_Sync_shutdownRecordsInterruption(t *testing.T) {
 	failed := syncEvents(t, f)[1]
 	assert.Equal(t, "SyncFailed", failed["type"])
 	assert.Equal(t, providersapp.MessageInterrupted, failed["message"])
+	assert.Equal(t, "server_error", failed["cause"])
 	assert.Empty(t, f.store.stream(catalogStream))
 }
 

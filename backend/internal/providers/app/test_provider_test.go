@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -187,4 +188,71 @@ func TestService_ClientFor_cachedUntilSettingsChange(t *testing.T) {
 	require.Len(t, builds, 2)
 	assert.Equal(t, "https://api2.maya.example", builds[1].BaseURL)
 	assert.Equal(t, 100, builds[1].RateLimitPerHour)
+}
+
+func TestService_EnableProvider_connectionChangeNeedsNewTest(t *testing.T) {
+	changes := map[string]func(cmd *providersapp.ConfigureProvider){
+		"base url": func(cmd *providersapp.ConfigureProvider) { cmd.BaseURL = "https://other.esimaccess.example" },
+		"credential": func(cmd *providersapp.ConfigureProvider) {
+			cmd.Credentials = map[string]string{"secret_key": "plain-secret-key-2"}
+		},
+		"advanced": func(cmd *providersapp.ConfigureProvider) {
+			cmd.Advanced = map[string]string{"package_list_body": `{"type":"BASE"}`}
+		},
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			f.configure(t, esimAccessCommand())
+			f.passTest(t, "esim-access")
+			cmd := esimAccessCommand()
+			change(&cmd)
+			f.configure(t, cmd)
+
+			_, err := f.service.EnableProvider(adminContext(), "esim-access")
+			assertConflict(t, err, "provider_not_tested")
+
+			f.passTest(t, "esim-access")
+			_, err = f.service.EnableProvider(adminContext(), "esim-access")
+			require.NoError(t, err)
+		})
+	}
+}
+
+func TestService_TestProvider_settingsChangedDuringTestNotRecorded(t *testing.T) {
+	f := newFixture(t)
+	f.configure(t, esimAccessCommand())
+	f.client.balance = func(ctx context.Context) (adapters.Balance, error) {
+		// A save lands while the provider is answering the old settings.
+		cmd := esimAccessCommand()
+		cmd.BaseURL = "https://other.esimaccess.example"
+		_, err := f.service.ConfigureProvider(adminContext(), cmd)
+		assert.NoError(t, err)
+		return adapters.Balance{Amount: money.New(1_000_000, "USD")}, nil
+	}
+
+	_, _, err := f.service.TestProvider(adminContext(), "esim-access")
+
+	assertConflict(t, err, "provider_settings_changed")
+	assert.NotContains(t, f.store.types(esimAccessStream), "ProviderTested")
+	_, err = f.service.EnableProvider(adminContext(), "esim-access")
+	assertConflict(t, err, "provider_not_tested")
+}
+
+func TestService_TestProvider_timeoutNamesTestDeadline(t *testing.T) {
+	f := newFixture(t)
+	f.testTimeout = 50 * time.Millisecond
+	f.restart(t, f.appKey)
+	f.configure(t, esimAccessCommand())
+	f.client.balance = func(ctx context.Context) (adapters.Balance, error) {
+		// As the HTTP client reports it: with its own per-attempt deadline.
+		<-ctx.Done()
+		return adapters.Balance{}, &adapters.Error{Cause: adapters.CauseTimeout, Message: "no response within 30s", Err: ctx.Err()}
+	}
+
+	outcome, _, err := f.service.TestProvider(adminContext(), "esim-access")
+
+	require.NoError(t, err)
+	assert.Equal(t, adapters.CauseTimeout, outcome.Cause)
+	assert.Equal(t, "the provider did not answer within 50ms", outcome.Message)
 }

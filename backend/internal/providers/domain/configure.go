@@ -42,8 +42,9 @@ type Configuration struct {
 }
 
 // Configure validates cfg and returns the events of the save:
-// ProviderConfigured always, ProviderMarginSet when the margin changes and
-// one ProviderCredentialSet per changed secret. A validation failure is an
+// ProviderConfigured with the full settings, ProviderMarginSet when the
+// margin changes and one ProviderCredentialSet per changed secret. A save
+// that changes nothing returns no events. A validation failure is an
 // *apperr.Error naming the JSON field, such as "credentials.secret_key".
 func (p *Provider) Configure(cfg Configuration, sealer Sealer) ([]Event, error) {
 	baseURL, err := normalizeBaseURL(cfg.BaseURL)
@@ -74,22 +75,41 @@ func (p *Provider) Configure(cfg Configuration, sealer Sealer) ([]Event, error) 
 		return nil, err
 	}
 
-	events := []Event{ProviderConfigured{
-		Slug:                p.slug,
+	settings := Settings{
 		BaseURL:             baseURL,
 		SyncIntervalMinutes: cfg.SyncIntervalMinutes,
 		RateLimitPerHour:    cfg.RateLimitPerHour,
 		Advanced:            advanced,
 		AuthMode:            authMode,
-	}}
+	}
+	var changes []Event
 	if p.margin == nil || *p.margin != margin {
-		events = append(events, ProviderMarginSet{Slug: p.slug, OldPercent: p.marginText(), NewPercent: margin.String()})
+		changes = append(changes, ProviderMarginSet{Slug: p.slug, OldPercent: p.marginText(), NewPercent: margin.String()})
 	}
 	credentialEvents, err := p.credentialChanges(secrets, sealer)
 	if err != nil {
 		return nil, err
 	}
-	return append(events, credentialEvents...), nil
+	changes = append(changes, credentialEvents...)
+	if p.configured && len(changes) == 0 && sameSettings(p.settings, settings) {
+		return nil, nil
+	}
+	configuredEvent := ProviderConfigured{
+		Slug:                p.slug,
+		BaseURL:             settings.BaseURL,
+		SyncIntervalMinutes: settings.SyncIntervalMinutes,
+		RateLimitPerHour:    settings.RateLimitPerHour,
+		Advanced:            settings.Advanced,
+		AuthMode:            settings.AuthMode,
+	}
+	return append([]Event{configuredEvent}, changes...), nil
+}
+
+// sameSettings reports whether a and b hold the same non-secret settings.
+func sameSettings(a, b Settings) bool {
+	sameLimit := (a.RateLimitPerHour == nil) == (b.RateLimitPerHour == nil) &&
+		(a.RateLimitPerHour == nil || *a.RateLimitPerHour == *b.RateLimitPerHour)
+	return sameConnection(a, b) && a.SyncIntervalMinutes == b.SyncIntervalMinutes && sameLimit
 }
 
 func (p *Provider) marginText() *string {

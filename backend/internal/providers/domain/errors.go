@@ -16,9 +16,15 @@ var ErrProviderNotConfigured = apperr.Conflict("provider_not_configured",
 	"the provider is not configured yet. Save its settings first.")
 
 // ErrProviderNotTested reports an enable while the provider's last connection
-// test did not succeed, or no test ran.
+// test did not succeed, no test ran, or the connection settings changed
+// after the test.
 var ErrProviderNotTested = apperr.Conflict("provider_not_tested",
-	"the provider's last connection test did not succeed. Run a successful test before enabling it.")
+	"the provider has no successful connection test since its connection settings last changed. Run a successful test before enabling it.")
+
+// ErrSettingsChangedDuringTest reports a connection test whose outcome is
+// not recorded because a save changed the connection settings while it ran.
+var ErrSettingsChangedDuringTest = apperr.Conflict("provider_settings_changed",
+	"the provider's connection settings changed while the test ran. Run the test again.")
 
 // ErrSyncRunning reports a sync start while another sync of the provider runs.
 var ErrSyncRunning = apperr.Conflict("sync_running",

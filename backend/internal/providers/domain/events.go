@@ -27,7 +27,8 @@ type Event interface {
 	EventType() string
 }
 
-// ProviderConfigured records the full non-secret settings of every save.
+// ProviderConfigured records the full non-secret settings of every save
+// that changes something. A save that changes nothing appends no event.
 type ProviderConfigured struct {
 	Slug                string            `json:"slug"`
 	BaseURL             string            `json:"base_url"`

@@ -13,10 +13,16 @@ func (p *Provider) CheckTestable() error {
 	return nil
 }
 
-// RecordTest returns the ProviderTested event of a finished connection test.
-func (p *Provider) RecordTest(result TestResult) ([]Event, error) {
+// RecordTest returns the ProviderTested event of a finished connection test
+// that used the settings at ConnectionRevision testedRevision. It fails
+// with ErrSettingsChangedDuringTest when the connection settings changed
+// since, because the outcome then says nothing about the saved settings.
+func (p *Provider) RecordTest(result TestResult, testedRevision uint64) ([]Event, error) {
 	if err := p.CheckTestable(); err != nil {
 		return nil, err
+	}
+	if p.connectionRevision != testedRevision {
+		return nil, ErrSettingsChangedDuringTest
 	}
 	cause := result.Cause
 	if result.OK {
@@ -91,12 +97,13 @@ func (p *Provider) FailSync(syncID string, seen int, cause, message string, at t
 
 // Enable returns ProviderEnabled, or no events when already enabled. It
 // fails with ErrProviderNotConfigured, or ErrProviderNotTested unless the
-// last connection test succeeded.
+// last connection test succeeded after the last change of the base URL,
+// the auth mode, an advanced setting or a credential.
 func (p *Provider) Enable() ([]Event, error) {
 	if !p.configured {
 		return nil, ErrProviderNotConfigured
 	}
-	if p.lastTest == nil || !p.lastTest.OK {
+	if !p.LastTestCurrent() || !p.lastTest.OK {
 		return nil, ErrProviderNotTested
 	}
 	if p.enabled {

@@ -81,6 +81,12 @@ type Provider struct {
 	// settingsRevision is the revision of the last event that changed the
 	// settings, margin or credentials. Sync and test events leave it alone.
 	settingsRevision uint64
+	// connectionRevision is the revision of the last event that changed
+	// what a connection test exercises: the base URL, the auth mode, an
+	// advanced setting or a credential.
+	connectionRevision uint64
+	// testRevision is the revision of the last ProviderTested.
+	testRevision uint64
 
 	configured  bool
 	settings    Settings
@@ -108,14 +114,18 @@ func (p *Provider) Apply(event Event, revision uint64) {
 	p.revision = revision
 	switch e := event.(type) {
 	case ProviderConfigured:
-		p.configured = true
-		p.settings = Settings{
+		settings := Settings{
 			BaseURL:             e.BaseURL,
 			SyncIntervalMinutes: e.SyncIntervalMinutes,
 			RateLimitPerHour:    e.RateLimitPerHour,
 			Advanced:            maps.Clone(e.Advanced),
 			AuthMode:            e.AuthMode,
 		}
+		if !p.configured || !sameConnection(p.settings, settings) {
+			p.connectionRevision = revision
+		}
+		p.configured = true
+		p.settings = settings
 		p.settingsRevision = revision
 	case ProviderMarginSet:
 		// Configure wrote NewPercent from a parsed Percent, so a parse
@@ -127,8 +137,10 @@ func (p *Provider) Apply(event Event, revision uint64) {
 	case ProviderCredentialSet:
 		p.credentials[e.Field] = Credential{Fingerprint: e.Fingerprint, Sealed: e.Sealed}
 		p.settingsRevision = revision
+		p.connectionRevision = revision
 	case ProviderTested:
 		p.lastTest = &TestResult{OK: e.OK, Cause: e.Cause, Message: e.Message, Balance: e.Balance, At: e.At}
+		p.testRevision = revision
 	case SyncStarted:
 		p.lastSync = &Sync{ID: e.SyncID, Status: SyncStatusRunning, StartedAt: e.StartedAt}
 	case SyncProgressed:
@@ -187,6 +199,25 @@ func (p *Provider) Revision() (uint64, bool) { return p.revision, p.hasEvents }
 // SettingsRevision returns the revision of the last event that changed the
 // settings, margin or credentials, or 0 when there is none.
 func (p *Provider) SettingsRevision() uint64 { return p.settingsRevision }
+
+// ConnectionRevision returns the revision of the last event that changed
+// the base URL, the auth mode, an advanced setting or a credential: what a
+// connection test exercises. It is 0 before the first save.
+func (p *Provider) ConnectionRevision() uint64 { return p.connectionRevision }
+
+// LastTestCurrent reports whether a connection test ran after the last
+// change of ConnectionRevision, so its outcome applies to the saved
+// settings.
+func (p *Provider) LastTestCurrent() bool {
+	return p.lastTest != nil && p.configured && p.testRevision > p.connectionRevision
+}
+
+// sameConnection reports whether a and b agree on every setting a
+// connection test depends on. The sync interval and the rate limit do not
+// change what a test calls.
+func sameConnection(a, b Settings) bool {
+	return a.BaseURL == b.BaseURL && a.AuthMode == b.AuthMode && maps.Equal(a.Advanced, b.Advanced)
+}
 
 // Configured reports whether the provider's settings were ever saved.
 func (p *Provider) Configured() bool { return p.configured }

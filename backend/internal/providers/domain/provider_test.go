@@ -98,15 +98,44 @@ func TestProvider_Configure_firstSave(t *testing.T) {
 	}
 }
 
-func TestProvider_Configure_sameValuesOnlyConfigured(t *testing.T) {
+func TestProvider_Configure_sameValuesAppendNothing(t *testing.T) {
 	keyring := newKeyring(t)
 	provider := configured(t, "airalo", airaloConfiguration(), keyring)
 
 	events, err := provider.Configure(airaloConfiguration(), keyring)
 
 	require.NoError(t, err)
-	require.Len(t, events, 1)
-	assert.IsType(t, domain.ProviderConfigured{}, events[0])
+	assert.Empty(t, events)
+
+	blankSecrets := airaloConfiguration()
+	blankSecrets.Credentials = map[string]string{"client_id": "", "client_secret": " "}
+	blankSecrets.BaseURL += "/"
+	events, err = provider.Configure(blankSecrets, keyring)
+	require.NoError(t, err)
+	assert.Empty(t, events, "blank secrets and a trailing slash change nothing")
+}
+
+func TestProvider_Configure_anyChangeWritesFullSettings(t *testing.T) {
+	keyring := newKeyring(t)
+	limit := 50
+	changes := map[string]func(cfg *domain.Configuration){
+		"sync interval": func(cfg *domain.Configuration) { cfg.SyncIntervalMinutes++ },
+		"rate limit":    func(cfg *domain.Configuration) { cfg.RateLimitPerHour = &limit },
+		"base url":      func(cfg *domain.Configuration) { cfg.BaseURL = "https://other.example.com" },
+		"secret":        func(cfg *domain.Configuration) { cfg.Credentials = map[string]string{"api_key": "new key"} },
+		"advanced":      func(cfg *domain.Configuration) { cfg.Advanced = map[string]string{"balance_path": "/v2/balance"} },
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			provider := configured(t, "esim-go", validConfiguration("esim-go"), keyring)
+			cfg := validConfiguration("esim-go")
+			change(&cfg)
+			events, err := provider.Configure(cfg, keyring)
+			require.NoError(t, err)
+			require.NotEmpty(t, events)
+			assert.IsType(t, domain.ProviderConfigured{}, events[0])
+		})
+	}
 }
 
 func TestProvider_Configure_blankSecretKeepsStored(t *testing.T) {
@@ -118,11 +147,11 @@ func TestProvider_Configure_blankSecretKeepsStored(t *testing.T) {
 	events, err := provider.Configure(cfg, keyring)
 
 	require.NoError(t, err)
-	assert.Len(t, events, 1)
+	assert.Empty(t, events, "blank secrets keep the stored ones, so nothing changes")
 	cfg.Credentials = nil
 	events, err = provider.Configure(cfg, keyring)
 	require.NoError(t, err)
-	assert.Len(t, events, 1)
+	assert.Empty(t, events)
 }
 
 func TestProvider_Configure_changedSecret(t *testing.T) {
@@ -179,7 +208,7 @@ func TestProvider_Configure_sameMarginOtherSpelling(t *testing.T) {
 	events, err := provider.Configure(cfg, keyring)
 
 	require.NoError(t, err)
-	assert.Len(t, events, 1)
+	assert.Empty(t, events)
 }
 
 func TestProvider_Configure_validation(t *testing.T) {
@@ -315,6 +344,7 @@ func TestProvider_Configure_mayaAuthMode(t *testing.T) {
 		cfg.AuthMode = domain.AuthModeBearer
 		provider := configured(t, "maya", cfg, keyring)
 		cfg.AuthMode = ""
+		cfg.SyncIntervalMinutes++
 		events, err := provider.Configure(cfg, keyring)
 		require.NoError(t, err)
 		assert.Equal(t, domain.AuthModeBearer, events[0].(domain.ProviderConfigured).AuthMode)
@@ -333,7 +363,7 @@ func TestProvider_Configure_mayaAuthMode(t *testing.T) {
 		cfg.Credentials = map[string]string{"api_secret": ""}
 		events, err := provider.Configure(cfg, keyring)
 		require.NoError(t, err)
-		assert.Len(t, events, 1)
+		assert.Empty(t, events, "the stored secret is kept, so nothing changes")
 	})
 	t.Run("conflicting modes", func(t *testing.T) {
 		cfg := validConfiguration("maya")
@@ -371,6 +401,73 @@ func TestProvider_Enable_requiresSuccessfulTest(t *testing.T) {
 	assert.Empty(t, events, "enabling twice appends nothing")
 }
 
+func TestProvider_Enable_testOlderThanConnectionChangeRejected(t *testing.T) {
+	keyring := newKeyring(t)
+	passed := domain.ProviderTested{Slug: "maya", OK: true, At: testTime}
+	changes := map[string]func(cfg *domain.Configuration){
+		"base url":   func(cfg *domain.Configuration) { cfg.BaseURL = "https://other.example.com" },
+		"credential": func(cfg *domain.Configuration) { cfg.Credentials = map[string]string{"api_key": "another key"} },
+		"auth mode":  func(cfg *domain.Configuration) { cfg.AuthMode = domain.AuthModeBearer },
+		"advanced":   func(cfg *domain.Configuration) { cfg.Advanced = map[string]string{"balance_path": "/v2/balance"} },
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			provider := configured(t, "maya", validConfiguration("maya"), keyring)
+			provider.ApplyAll([]domain.Event{passed})
+			require.True(t, provider.LastTestCurrent())
+			cfg := validConfiguration("maya")
+			change(&cfg)
+			events, err := provider.Configure(cfg, keyring)
+			require.NoError(t, err)
+			provider.ApplyAll(events)
+
+			assert.False(t, provider.LastTestCurrent())
+			_, err = provider.Enable()
+			assert.ErrorIs(t, err, domain.ErrProviderNotTested)
+
+			provider.ApplyAll([]domain.Event{passed})
+			events, err = provider.Enable()
+			require.NoError(t, err, "a new successful test allows enabling")
+			assert.Len(t, events, 1)
+		})
+	}
+	nonConnection := map[string]func(cfg *domain.Configuration){
+		"margin":        func(cfg *domain.Configuration) { cfg.MarginPercent = "30" },
+		"sync interval": func(cfg *domain.Configuration) { cfg.SyncIntervalMinutes = 60 },
+	}
+	for name, change := range nonConnection {
+		t.Run(name+" keeps the test", func(t *testing.T) {
+			provider := configured(t, "maya", validConfiguration("maya"), keyring)
+			provider.ApplyAll([]domain.Event{passed})
+			cfg := validConfiguration("maya")
+			change(&cfg)
+			events, err := provider.Configure(cfg, keyring)
+			require.NoError(t, err)
+			require.NotEmpty(t, events)
+			provider.ApplyAll(events)
+			_, err = provider.Enable()
+			assert.NoError(t, err)
+		})
+	}
+}
+
+func TestProvider_RecordTest_settingsChangedMeanwhile(t *testing.T) {
+	keyring := newKeyring(t)
+	provider := configured(t, "esim-go", validConfiguration("esim-go"), keyring)
+	tested := provider.ConnectionRevision()
+	cfg := validConfiguration("esim-go")
+	cfg.BaseURL = "https://other.example.com"
+	events, err := provider.Configure(cfg, keyring)
+	require.NoError(t, err)
+	provider.ApplyAll(events)
+
+	_, err = provider.RecordTest(domain.TestResult{OK: true, At: testTime}, tested)
+	assert.ErrorIs(t, err, domain.ErrSettingsChangedDuringTest)
+	events, err = provider.RecordTest(domain.TestResult{OK: true, At: testTime}, provider.ConnectionRevision())
+	require.NoError(t, err)
+	assert.Len(t, events, 1)
+}
+
 func TestProvider_Disable_onlyWhenEnabled(t *testing.T) {
 	events, err := given(t, "esim-go").Disable()
 	require.NoError(t, err)
@@ -398,7 +495,7 @@ func TestProvider_StartSync_rules(t *testing.T) {
 }
 
 func TestProvider_RecordTest_requiresConfigured(t *testing.T) {
-	_, err := given(t, "airalo").RecordTest(domain.TestResult{OK: true, At: testTime})
+	_, err := given(t, "airalo").RecordTest(domain.TestResult{OK: true, At: testTime}, 0)
 
 	assert.ErrorIs(t, err, domain.ErrProviderNotConfigured)
 }

@@ -46,7 +46,10 @@ type Deps struct {
 	Logger           zerolog.Logger
 	AdvancedDefaults map[string]map[string]string
 	IsSandbox        func(baseURL string) bool
-	ActorID          func(c *fiber.Ctx) string
+	// CatchUp waits, bounded, until the named read models have applied the
+	// whole log, or returns a 503 error.
+	CatchUp func(ctx context.Context, projectors ...string) error
+	ActorID func(c *fiber.Ctx) string
 }
 
 // Slugs are the providers esimScan can connect.
@@ -60,14 +63,14 @@ type view struct {
 }
 
 type configureRequest struct {
-	BaseURL             string            `json:"base_url"`
-	MarginPercent       json.RawMessage   `json:"margin_percent"`
-	SyncIntervalMinutes json.RawMessage   `json:"sync_interval_minutes"`
-	RateLimitPerHour    json.RawMessage   `json:"rate_limit_per_hour"`
-	Credentials         map[string]string `json:"credentials"`
-	Advanced            map[string]string `json:"advanced"`
-	AuthMode            string            `json:"auth_mode"`
-	ExpectedVersion     *uint64           `json:"expected_version"`
+	BaseURL             string          `json:"base_url"`
+	MarginPercent       json.RawMessage `json:"margin_percent"`
+	SyncIntervalMinutes json.RawMessage `json:"sync_interval_minutes"`
+	RateLimitPerHour    json.RawMessage `json:"rate_limit_per_hour"`
+	Credentials         json.RawMessage `json:"credentials"`
+	Advanced            json.RawMessage `json:"advanced"`
+	AuthMode            string          `json:"auth_mode"`
+	ExpectedVersion     *uint64         `json:"expected_version"`
 }
 
 // Routes registers the provider endpoints on the admin group.
@@ -149,7 +152,9 @@ func (h handlers) configure(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	web.AwaitProjection(c, h.Waiter, h.Logger, result, providerviews.Name)
+	// A save changes the provider view, the catalog's prices and the audit
+	// trail: wait for every read model, so the next page shows all three.
+	web.AwaitProjection(c, h.Waiter, h.Logger, result)
 	return h.get(c)
 }
 
@@ -162,13 +167,21 @@ func (r configureRequest) command(slug string) (providersapp.ConfigureProvider, 
 	if err != nil {
 		return providersapp.ConfigureProvider{}, err
 	}
+	credentials, err := stringMap("credentials", r.Credentials)
+	if err != nil {
+		return providersapp.ConfigureProvider{}, err
+	}
+	advanced, err := stringMap("advanced", r.Advanced)
+	if err != nil {
+		return providersapp.ConfigureProvider{}, err
+	}
 	cmd := providersapp.ConfigureProvider{
 		Slug:                slug,
 		BaseURL:             r.BaseURL,
 		MarginPercent:       margin,
 		SyncIntervalMinutes: int(interval),
-		Credentials:         r.Credentials,
-		Advanced:            r.Advanced,
+		Credentials:         credentials,
+		Advanced:            advanced,
 		AuthMode:            r.AuthMode,
 		ExpectedVersion:     r.ExpectedVersion,
 	}
@@ -183,8 +196,9 @@ func (r configureRequest) command(slug string) (providersapp.ConfigureProvider, 
 	return cmd, nil
 }
 
-// decimalText accepts a JSON number or a decimal string and returns its
-// text, so the application parses it exactly, without a float.
+// decimalText returns the text of a JSON number, so the application
+// parses it exactly, without a float. Strings, exponents and signs other
+// than a leading minus are rejected here or by the application's rules.
 func decimalText(field string, raw json.RawMessage, required bool) (string, error) {
 	text := strings.TrimSpace(string(raw))
 	if text == "" || text == "null" {
@@ -193,14 +207,36 @@ func decimalText(field string, raw json.RawMessage, required bool) (string, erro
 		}
 		return "", nil
 	}
-	if strings.HasPrefix(text, `"`) {
-		var unquoted string
-		if err := json.Unmarshal(raw, &unquoted); err != nil {
-			return "", apperr.Invalid(field, "invalid_type", field+" must be a number")
-		}
-		text = unquoted
+	var number json.Number
+	if strings.HasPrefix(text, `"`) || json.Unmarshal(raw, &number) != nil {
+		return "", apperr.Invalid(field, "invalid_type", field+" must be a JSON number, such as 12.5")
 	}
-	return text, nil
+	return number.String(), nil
+}
+
+// stringMap decodes a JSON object of strings, naming the member at fault
+// as "<field>.<key>". Absent or null gives an empty map.
+func stringMap(field string, raw json.RawMessage) (map[string]string, error) {
+	values := map[string]string{}
+	text := strings.TrimSpace(string(raw))
+	if text == "" || text == "null" {
+		return values, nil
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return nil, apperr.Invalid(field, "invalid_type", field+" must be a JSON object of strings")
+	}
+	for key, member := range members {
+		var value string
+		if strings.TrimSpace(string(member)) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(member, &value); err != nil {
+			return nil, apperr.Invalid(field+"."+key, "invalid_type", field+"."+key+" must be a string")
+		}
+		values[key] = value
+	}
+	return values, nil
 }
 
 func wholeNumber(field string, raw json.RawMessage, required bool) (int64, error) {
@@ -242,6 +278,14 @@ func (h handlers) sync(c *fiber.Ctx) error {
 
 func (h handlers) getSync(c *fiber.Ctx) error {
 	sync, err := h.Views.Sync(c.UserContext(), c.Params("slug"), c.Params("syncID"))
+	if errors.Is(err, providerviews.ErrNotFound) && h.CatchUp != nil {
+		// The read model may lag behind the log (after a restart, during a
+		// rebuild): wait for it once before answering 404.
+		if catchUpErr := h.CatchUp(c.UserContext(), providerviews.Name); catchUpErr != nil {
+			return catchUpErr
+		}
+		sync, err = h.Views.Sync(c.UserContext(), c.Params("slug"), c.Params("syncID"))
+	}
 	if errors.Is(err, providerviews.ErrNotFound) {
 		return apperr.NotFound("sync_not_found", "no sync "+strconv.Quote(c.Params("syncID"))+" for this provider")
 	}
