@@ -48,7 +48,7 @@ func TestOrders_Order_statusSequence(t *testing.T) {
 		assert.JSONEq(t, `{"id":"o-seq","status":"pending_payment","email":"Buyer@Example.com",
 			"total":{"amount":"2200","currency":"JPY"},"unit_price":{"amount":"1100","currency":"JPY"},"quantity":2,
 			"package":{"id":"pkg-jp","provider":"airalo","provider_package_id":"jp-1gb","name":"Japan 1GB",
-				"countries":["JP"],"data_mb":1024,"unlimited":false,"validity_days":7},
+				"countries":["JP"],"data_mb":1024,"unlimited":false,"daily":false,"validity_days":7},
 			"esims":[],"placed_at":"2025-03-01T10:00:00Z","failure":null,"payment":null}`, string(raw))
 		assert.NotContains(t, string(raw), tokenHash, "the token hash stays out of JSON")
 
@@ -81,7 +81,7 @@ func TestOrders_Order_statusSequence(t *testing.T) {
 		assert.JSONEq(t, `{"id":"o-seq","status":"issued","email":"Buyer@Example.com",
 			"total":{"amount":"2200","currency":"JPY"},"unit_price":{"amount":"1100","currency":"JPY"},"quantity":2,
 			"package":{"id":"pkg-jp","provider":"airalo","provider_package_id":"jp-1gb","name":"Japan 1GB",
-				"countries":["JP"],"data_mb":1024,"unlimited":false,"validity_days":7},
+				"countries":["JP"],"data_mb":1024,"unlimited":false,"daily":false,"validity_days":7},
 			"esims":[
 				{"iccid":"8981100000000000001","lpa":"LPA:1$smdp.example.test$ABC","smdp_address":"smdp.example.test","activation_code":"ABC","demo":false},
 				{"iccid":"8981100000000000002","lpa":"LPA:1$smdp.example.test$DEF","smdp_address":"smdp.example.test","activation_code":"DEF","demo":false}],

@@ -39,7 +39,7 @@ type OrderView struct {
 }
 
 // OrderPackage is the package as it was when the order was placed. DataMB
-// is nil for an unlimited package.
+// is nil for an unlimited package, and a daily allowance when Daily is true.
 type OrderPackage struct {
 	ID                string   `json:"id"`
 	Provider          string   `json:"provider"`
@@ -48,6 +48,7 @@ type OrderPackage struct {
 	Countries         []string `json:"countries"`
 	DataMB            *int64   `json:"data_mb"`
 	Unlimited         bool     `json:"unlimited"`
+	Daily             bool     `json:"daily"`
 	ValidityDays      int      `json:"validity_days"`
 }
 

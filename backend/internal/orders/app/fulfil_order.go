@@ -41,6 +41,21 @@ func (s *Service) FulfilManually(ctx context.Context, cmd FulfilOrder) (eventsto
 	if !validOrderID(cmd.OrderID) {
 		return eventstore.AppendResult{}, errOrderNotFound()
 	}
+	order, err := s.loadOrder(ctx, cmd.OrderID)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	if !order.order.Exists() {
+		return eventstore.AppendResult{}, errOrderNotFound()
+	}
+	// Decide once before reserving, so an order that cannot take an eSIM
+	// does not keep the ICCID from the order it was meant for.
+	if _, err := fulfilEvents(order.order, esim, s.now()); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	if err := s.reserveICCID(ctx, cmd.ICCID, cmd.OrderID); err != nil {
+		return eventstore.AppendResult{}, err
+	}
 	result, err := s.update(ctx, cmd.OrderID, func(order *domain.Order) ([]esrepo.Event, error) {
 		if !order.Exists() {
 			return nil, errOrderNotFound()

@@ -163,3 +163,32 @@ func TestFailOrder(t *testing.T) {
 	_, err = f.service.FailOrder(context.Background(), pending.ID, "never paid")
 	wantAppError(t, err, apperr.KindConflict, domain.CodeNotFailable, "")
 }
+
+func TestFulfilManually_iccidOfAnotherOrder(t *testing.T) {
+	f := newFixture(t)
+	first := f.placeAndPay(t)
+	second := f.placeAndPay(t)
+	if _, err := f.service.FulfilManually(adminContext(), FulfilOrder{OrderID: first.ID, ICCID: manualICCID, LPA: manualLPA}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.service.FulfilManually(adminContext(), FulfilOrder{OrderID: second.ID, ICCID: manualICCID, LPA: manualLPA})
+	appErr, ok := apperr.As(err)
+	if !ok || appErr.Kind != apperr.KindConflict || appErr.Field != "iccid" {
+		t.Fatalf("second delivery of one ICCID: %v, want a conflict naming iccid", err)
+	}
+	if types := f.typesOf(t, second.ID); len(types) != 2 {
+		t.Errorf("second order events = %v, want only placed and paid", types)
+	}
+}
+
+func TestFulfilManually_wrongStatusKeepsICCIDFree(t *testing.T) {
+	f := newFixture(t)
+	pending := f.place(t)
+	if _, err := f.service.FulfilManually(adminContext(), FulfilOrder{OrderID: pending.ID, ICCID: manualICCID, LPA: manualLPA}); err == nil {
+		t.Fatal("fulfilling an unpaid order succeeded")
+	}
+	paid := f.placeAndPay(t)
+	if _, err := f.service.FulfilManually(adminContext(), FulfilOrder{OrderID: paid.ID, ICCID: manualICCID, LPA: manualLPA}); err != nil {
+		t.Errorf("the ICCID stayed reserved by a rejected delivery: %v", err)
+	}
+}

@@ -87,6 +87,7 @@ func packageOf(quote Quote) domain.Package {
 		Countries:         append([]string(nil), quote.Countries...),
 		DataMB:            quote.DataMB,
 		Unlimited:         quote.Unlimited,
+		Daily:             quote.Daily,
 		ValidityDays:      quote.ValidityDays,
 	}
 }

@@ -34,6 +34,7 @@ type Quote struct {
 	Countries         []string
 	DataMB            *int64
 	Unlimited         bool
+	Daily             bool // DataMB is a daily allowance
 	ValidityDays      int
 	UnitPrice         money.Money
 	Sellable          bool

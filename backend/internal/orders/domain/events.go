@@ -34,6 +34,7 @@ type Package struct {
 	Countries         []string `json:"countries"`
 	DataMB            *int64   `json:"data_mb"`
 	Unlimited         bool     `json:"unlimited"`
+	Daily             bool     `json:"daily"` // DataMB is a daily allowance
 	ValidityDays      int      `json:"validity_days"`
 }
 
