@@ -25,7 +25,7 @@ func newMiniredisFixture(t *testing.T) *fixture {
 	return newFixture(t, client)
 }
 
-func TestInstall_appendsReservationAdminAndStore(t *testing.T) {
+func TestInstall_appendsClaimReservationAdminAndStore(t *testing.T) {
 	f := newMiniredisFixture(t)
 	if installed, err := f.service.IsInstalled(context.Background()); err != nil || installed {
 		t.Fatalf("before install: installed %v, error %v", installed, err)
@@ -36,36 +36,45 @@ func TestInstall_appendsReservationAdminAndStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if result.Position != 3 {
-		t.Errorf("position = %d, want 3", result.Position)
+	if result.Position != 4 {
+		t.Errorf("position = %d, want 4", result.Position)
 	}
 
 	events := f.store.all()
-	if len(events) != 3 {
+	if len(events) != 4 {
 		t.Fatalf("events = %v", f.eventTypes())
 	}
-	if events[0].Stream != domain.AdminEmailStream("owner@example.com") || events[0].Type != domain.EventAdminEmailReserved {
-		t.Errorf("first event = %s in %s", events[0].Type, events[0].Stream)
+	var started domain.StoreInstallStarted
+	if err := json.Unmarshal(events[0].Data, &started); err != nil {
+		t.Fatal(err)
+	}
+	if events[0].Stream != "store" || events[0].Type != domain.EventStoreInstallStarted ||
+		started.StoreName != "Tokyo SIMs" || started.AdminEmail != "owner@example.com" || started.AdminID == "" {
+		t.Errorf("first event = %s %+v in %s", events[0].Type, started, events[0].Stream)
+	}
+	if ok, err := domain.VerifyPassword(started.PasswordHash, testPassword); err != nil || !ok {
+		t.Errorf("claim password_hash does not verify: ok %v, error %v", ok, err)
+	}
+	if events[1].Stream != domain.AdminEmailStream("owner@example.com") || events[1].Type != domain.EventAdminEmailReserved {
+		t.Errorf("second event = %s in %s", events[1].Type, events[1].Stream)
 	}
 
 	var created domain.AdminCreated
-	if err := json.Unmarshal(events[1].Data, &created); err != nil {
+	if err := json.Unmarshal(events[2].Data, &created); err != nil {
 		t.Fatal(err)
 	}
-	if events[1].Stream != domain.AdminStream(created.AdminID) || created.Email != "owner@example.com" {
-		t.Errorf("AdminCreated = %+v in %s", created, events[1].Stream)
-	}
-	if ok, err := domain.VerifyPassword(created.PasswordHash, testPassword); err != nil || !ok {
-		t.Errorf("password_hash does not verify: ok %v, error %v", ok, err)
+	if events[2].Stream != domain.AdminStream(started.AdminID) || created.AdminID != started.AdminID ||
+		created.Email != "owner@example.com" || created.PasswordHash != started.PasswordHash {
+		t.Errorf("AdminCreated = %+v in %s", created, events[2].Stream)
 	}
 
 	var installed domain.StoreInstalled
-	if err := json.Unmarshal(events[2].Data, &installed); err != nil {
+	if err := json.Unmarshal(events[3].Data, &installed); err != nil {
 		t.Fatal(err)
 	}
 	want := domain.StoreInstalled{StoreName: "Tokyo SIMs", AdminID: created.AdminID, AdminEmail: "owner@example.com"}
-	if events[2].Stream != "store" || installed != want {
-		t.Errorf("StoreInstalled = %+v in %s, want %+v", installed, events[2].Stream, want)
+	if events[3].Stream != "store" || installed != want {
+		t.Errorf("StoreInstalled = %+v in %s, want %+v", installed, events[3].Stream, want)
 	}
 	if ok, err := f.service.IsInstalled(context.Background()); err != nil || !ok {
 		t.Errorf("after install: installed %v, error %v", ok, err)
@@ -113,8 +122,8 @@ func TestInstall_secondInstallConflicts(t *testing.T) {
 		_, err := service.Install(context.Background(), Install{StoreName: "Other", AdminEmail: "other@example.com", AdminPassword: testPassword})
 		wantAppError(t, err, apperr.KindConflict, "already_installed", "")
 	}
-	if n := len(f.store.all()); n != 3 {
-		t.Errorf("%d events, want the 3 of the first install", n)
+	if n := len(f.store.all()); n != 4 {
+		t.Errorf("%d events, want the 4 of the first install", n)
 	}
 }
 
@@ -171,8 +180,9 @@ func countType(f *fixture, eventType string) int {
 	return count
 }
 
-// interruptInstall appends what an installation that stopped before
-// StoreInstalled left behind, with the admin when hash is not empty.
+// interruptInstall appends what an installation by an older version of
+// Install, which had no claim, left behind when it stopped before
+// StoreInstalled: the reservation, and the admin when hash is not empty.
 func interruptInstall(t *testing.T, f *fixture, email, hash string) string {
 	t.Helper()
 	repo := &esrepo.Repository{Store: f.store}
@@ -198,7 +208,7 @@ func installedAdminID(t *testing.T, f *fixture) string {
 	return store.AdminID
 }
 
-func TestInstall_resumesInterruptedInstall(t *testing.T) {
+func TestInstall_resumesInstallInterruptedBeforeClaims(t *testing.T) {
 	t.Run("admin not created", func(t *testing.T) {
 		f := newMiniredisFixture(t)
 		adminID := interruptInstall(t, f, "owner@example.com", "")

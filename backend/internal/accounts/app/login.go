@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,12 +16,18 @@ import (
 	"esimscan/backend/internal/platform/apperr"
 )
 
-// Failed sign-in throttle: after MaxLoginAttempts attempts for one email
-// without a success, further attempts are rejected until the window that
-// began with the first of them ends. A success clears the count.
+// Failed sign-in throttle. Attempts count per email and client address,
+// so that guesses from one address cannot lock the admin out everywhere:
+// after MaxLoginAttempts attempts for one email from one address, that
+// address is rejected for the email until the window that began with the
+// first of them ends. MaxLoginAttemptsPerEmail bounds the attempts for one
+// email from all addresses together in the same way, against guessing
+// from many addresses. A rejected attempt counts against neither limit, and
+// a success clears its address's count.
 const (
-	MaxLoginAttempts   = 10
-	LoginAttemptWindow = 15 * time.Minute
+	MaxLoginAttempts         = 10
+	MaxLoginAttemptsPerEmail = 100
+	LoginAttemptWindow       = 15 * time.Minute
 )
 
 // maxPasswordBytes bounds the password a sign-in hashes, so that a huge
@@ -26,33 +35,78 @@ const (
 const maxPasswordBytes = 1024
 
 // ErrTooManyAttempts is wrapped by the error Login returns while an email
-// is throttled.
+// is throttled. errors.As with *TooManyAttemptsError gives the wait.
 var ErrTooManyAttempts = errors.New("too many failed sign-in attempts")
 
-// countAttempt increments an email's attempt counter and starts its window
-// on the first attempt, atomically, so the key can never outlive it.
+// TooManyAttemptsError is wrapped by the error Login returns while an
+// email is throttled for the client. RetryAfter is the time until an
+// attempt is accepted again. The HTTP layer sends it as Retry-After.
+type TooManyAttemptsError struct {
+	RetryAfter time.Duration
+}
+
+func (e *TooManyAttemptsError) Error() string { return ErrTooManyAttempts.Error() }
+
+// Is makes errors.Is(err, ErrTooManyAttempts) hold.
+func (e *TooManyAttemptsError) Is(target error) bool { return target == ErrTooManyAttempts }
+
+// RetryAfterSeconds returns RetryAfter in whole seconds, rounded up, and
+// at least 1: the value of a Retry-After header.
+func (e *TooManyAttemptsError) RetryAfterSeconds() int {
+	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))
+}
+
+// countAttempt counts a sign-in attempt against the keys KEYS[1] (email
+// and client address) and KEYS[2] (email), atomically. ARGV contains the
+// window in milliseconds and the two limits. When either count reached its
+// limit it counts nothing and returns the milliseconds until that key
+// expires. Otherwise it counts the attempt on both keys, starting each
+// key's window on its first attempt so a key never outlives its window,
+// and returns 0.
 var countAttempt = redis.NewScript(`
-local attempts = redis.call("INCR", KEYS[1])
-if attempts == 1 or redis.call("PTTL", KEYS[1]) < 0 then
-  redis.call("PEXPIRE", KEYS[1], ARGV[1])
+local limits = {tonumber(ARGV[2]), tonumber(ARGV[3])}
+for i = 1, 2 do
+  local attempts = tonumber(redis.call("GET", KEYS[i]) or "0")
+  if attempts >= limits[i] then
+    local wait = redis.call("PTTL", KEYS[i])
+    if wait <= 0 then
+      wait = tonumber(ARGV[1])
+    end
+    return wait
+  end
 end
-return attempts
+for i = 1, 2 do
+  local attempts = redis.call("INCR", KEYS[i])
+  if attempts == 1 or redis.call("PTTL", KEYS[i]) < 0 then
+    redis.call("PEXPIRE", KEYS[i], ARGV[1])
+  end
+end
+return 0
 `)
 
-// Login checks an admin's email and password and opens a session. Unknown
-// emails and wrong passwords return the same Unauthorized error with code
-// "invalid_credentials", after the same hashing work. Each attempt counts
-// against the email's throttle before the password is checked, so parallel
-// guesses cannot exceed it. Over MaxLoginAttempts the error wraps
-// ErrTooManyAttempts and has code "too_many_attempts". Only the admin named
-// in StoreInstalled can sign in, which excludes the admin that the loser of
-// an Install race may have created.
+// Login is LoginFrom with an unknown client address: every such caller
+// shares one per-address count.
 func (s *Service) Login(ctx context.Context, email, password string) (Session, error) {
+	return s.LoginFrom(ctx, email, password, "")
+}
+
+// LoginFrom checks an admin's email and password and opens a session.
+// clientIP is the caller's address, which the throttle counts attempts by.
+// NOTE: behind a reverse proxy, clientIP must be the client's address from
+// the proxy's header, or all clients share the proxy's count.
+// Unknown emails and wrong passwords return the same Unauthorized error
+// with code "invalid_credentials", after the same hashing work. Each
+// attempt counts against the throttle before the password is checked, so
+// parallel guesses cannot exceed it. A throttled attempt gets a
+// TooManyRequests error with code "too_many_attempts" that wraps a
+// *TooManyAttemptsError (and so ErrTooManyAttempts). Only the admin named
+// in StoreInstalled can sign in.
+func (s *Service) LoginFrom(ctx context.Context, email, password, clientIP string) (Session, error) {
 	email = domain.NormalizeEmail(email)
 	if email == "" || password == "" || len(password) > maxPasswordBytes {
 		return Session{}, errInvalidCredentials()
 	}
-	if err := s.countLoginAttempt(ctx, email); err != nil {
+	if err := s.countLoginAttempt(ctx, email, clientIP); err != nil {
 		return Session{}, err
 	}
 
@@ -74,7 +128,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 		return Session{}, errInvalidCredentials()
 	}
 
-	if err := s.redis.Del(ctx, attemptsKey(email)).Err(); err != nil {
+	if err := s.redis.Del(ctx, clientAttemptsKey(email, clientIP)).Err(); err != nil {
 		return Session{}, fmt.Errorf("reset sign-in attempts: %w", err)
 	}
 	session, err := s.openSession(ctx, admin)
@@ -85,26 +139,25 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 	return session, nil
 }
 
-func (s *Service) countLoginAttempt(ctx context.Context, email string) error {
-	key := attemptsKey(email)
-	attempts, err := countAttempt.Run(ctx, s.redis, []string{key}, LoginAttemptWindow.Milliseconds()).Int64()
+func (s *Service) countLoginAttempt(ctx context.Context, email, clientIP string) error {
+	keys := []string{clientAttemptsKey(email, clientIP), attemptsKey(email)}
+	waitMillis, err := countAttempt.Run(ctx, s.redis, keys,
+		LoginAttemptWindow.Milliseconds(), MaxLoginAttempts, MaxLoginAttemptsPerEmail).Int64()
 	if err != nil {
 		return fmt.Errorf("count sign-in attempt: %w", err)
 	}
-	if attempts <= MaxLoginAttempts {
+	if waitMillis <= 0 {
 		return nil
 	}
-	wait, err := s.redis.PTTL(ctx, key).Result()
-	if err != nil || wait < 0 {
-		wait = LoginAttemptWindow
-	}
+	wait := time.Duration(waitMillis) * time.Millisecond
 	minutes := int(math.Ceil(wait.Minutes()))
-	s.logger.Warn().Str("email_key", domain.EmailKey(email)).Int64("attempts", attempts).Msg("admin sign-in throttled")
+	s.logger.Warn().Str("email_key", domain.EmailKey(email)).Str("client_key", clientKey(clientIP)).
+		Dur("retry_after", wait).Msg("admin sign-in throttled")
 	return &apperr.Error{
 		Kind:    apperr.KindTooManyRequests,
 		Code:    "too_many_attempts",
-		Message: fmt.Sprintf("too many failed sign-in attempts for this email; try again in %d minutes", minutes),
-		Err:     ErrTooManyAttempts,
+		Message: fmt.Sprintf("too many failed sign-in attempts for this email. Try again in %d minutes.", minutes),
+		Err:     &TooManyAttemptsError{RetryAfter: wait},
 	}
 }
 
@@ -135,7 +188,23 @@ func (s *Service) spendHashing(password string) {
 	_, _ = domain.VerifyPassword(s.dummyHash, password)
 }
 
-func attemptsKey(email string) string { return "loginattempts:" + domain.EmailKey(email) }
+// attemptsKey is the Redis key counting one email's attempts from all
+// addresses. The braces keep both keys of one email in one Redis Cluster
+// slot, as the script that counts them needs.
+func attemptsKey(email string) string { return "loginattempts:{" + domain.EmailKey(email) + "}" }
+
+// clientAttemptsKey is the Redis key counting one email's attempts from
+// one client address.
+func clientAttemptsKey(email, clientIP string) string {
+	return attemptsKey(email) + ":" + clientKey(clientIP)
+}
+
+// clientKey names a client address in keys and logs without the address
+// itself: the first 16 hex digits of its SHA-256.
+func clientKey(clientIP string) string {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(clientIP)))
+	return hex.EncodeToString(sum[:])[:16]
+}
 
 func errInvalidCredentials() error {
 	return &apperr.Error{Kind: apperr.KindUnauthorized, Code: "invalid_credentials", Message: "invalid email or password"}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -263,4 +264,54 @@ func TestLogin_defaultPasswordParams(t *testing.T) {
 	if _, err := service.Login(context.Background(), "owner@example.com", testPassword); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestLogin_oneAddressCannotLockOutAdmin checks that wrong passwords from
+// one address throttle that address only, not the admin elsewhere.
+func TestLogin_oneAddressCannotLockOutAdmin(t *testing.T) {
+	forEachRedis(t, func(t *testing.T, backend redisBackend) {
+		f := newFixture(t, backend.client)
+		email := uniqueEmail("owner")
+		f.install(t, email)
+		const attacker, owner = "203.0.113.7", "198.51.100.20"
+		// Enough to pass the per-email ceiling if rejected attempts counted.
+		for range MaxLoginAttemptsPerEmail + MaxLoginAttempts {
+			_, _ = f.service.LoginFrom(context.Background(), email, "wrong password", attacker)
+		}
+
+		_, err := f.service.LoginFrom(context.Background(), email, testPassword, attacker)
+		wantAppError(t, err, apperr.KindTooManyRequests, "too_many_attempts", "")
+		var tooMany *TooManyAttemptsError
+		if !errors.As(err, &tooMany) {
+			t.Fatalf("error = %v, want it to wrap *TooManyAttemptsError", err)
+		}
+		if tooMany.RetryAfter <= 0 || tooMany.RetryAfter > LoginAttemptWindow {
+			t.Errorf("RetryAfter = %s, want within (0, %s]", tooMany.RetryAfter, LoginAttemptWindow)
+		}
+		if seconds := tooMany.RetryAfterSeconds(); seconds < 1 || seconds > int(LoginAttemptWindow.Seconds()) {
+			t.Errorf("RetryAfterSeconds = %d", seconds)
+		}
+
+		if _, err := f.service.LoginFrom(context.Background(), email, testPassword, owner); err != nil {
+			t.Errorf("the admin from another address: %v", err)
+		}
+	})
+}
+
+func TestLogin_perEmailCeilingAcrossAddresses(t *testing.T) {
+	f := newMiniredisFixture(t)
+	f.install(t, "owner@example.com")
+	for i := range MaxLoginAttemptsPerEmail {
+		address := fmt.Sprintf("192.0.2.%d", i%MaxLoginAttemptsPerEmail)
+		_, err := f.service.LoginFrom(context.Background(), "owner@example.com", "wrong password", address)
+		wantAppError(t, err, apperr.KindUnauthorized, "invalid_credentials", "")
+	}
+	_, err := f.service.LoginFrom(context.Background(), "owner@example.com", testPassword, "198.51.100.20")
+	wantAppError(t, err, apperr.KindTooManyRequests, "too_many_attempts", "")
+	if !errors.Is(err, ErrTooManyAttempts) {
+		t.Errorf("error = %v, want it to wrap ErrTooManyAttempts", err)
+	}
+	// Another email has its own ceiling.
+	_, err = f.service.LoginFrom(context.Background(), "nobody@example.com", testPassword, "198.51.100.20")
+	wantAppError(t, err, apperr.KindUnauthorized, "invalid_credentials", "")
 }

@@ -4,6 +4,8 @@ package ports
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,7 +26,7 @@ const CSRFHeader = "X-CSRF-Token"
 type Accounts interface {
 	Install(ctx context.Context, cmd accountsapp.Install) (eventstore.AppendResult, error)
 	IsInstalled(ctx context.Context) (bool, error)
-	Login(ctx context.Context, email, password string) (accountsapp.Session, error)
+	LoginFrom(ctx context.Context, email, password, clientIP string) (accountsapp.Session, error)
 	Authenticate(ctx context.Context, token string) (accountsapp.Session, error)
 	Logout(ctx context.Context, token string) error
 	CheckCSRF(session accountsapp.Session, header string) error
@@ -63,7 +65,11 @@ func Routes(api fiber.Router, accounts Accounts, secureCookies bool) {
 		if request.Password == "" {
 			return apperr.Invalid("password", "invalid_required", "password is required")
 		}
-		session, err := accounts.Login(c.UserContext(), request.Email, request.Password)
+		session, err := accounts.LoginFrom(c.UserContext(), request.Email, request.Password, c.IP())
+		var tooMany *accountsapp.TooManyAttemptsError
+		if errors.As(err, &tooMany) {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(tooMany.RetryAfterSeconds()))
+		}
 		if err != nil {
 			return err
 		}

@@ -190,7 +190,7 @@ func TestService_ClientFor_cachedUntilSettingsChange(t *testing.T) {
 	assert.Equal(t, 100, builds[1].RateLimitPerHour)
 }
 
-func TestService_EnableProvider_connectionChangeNeedsNewTest(t *testing.T) {
+func TestService_EnableProvider_changeNeedsNewTest(t *testing.T) {
 	changes := map[string]func(cmd *providersapp.ConfigureProvider){
 		"base url": func(cmd *providersapp.ConfigureProvider) { cmd.BaseURL = "https://other.esimaccess.example" },
 		"credential": func(cmd *providersapp.ConfigureProvider) {
@@ -219,7 +219,7 @@ func TestService_EnableProvider_connectionChangeNeedsNewTest(t *testing.T) {
 	}
 }
 
-func TestService_TestProvider_settingsChangedDuringTestNotRecorded(t *testing.T) {
+func TestService_TestProvider_changedSettingsNotRecorded(t *testing.T) {
 	f := newFixture(t)
 	f.configure(t, esimAccessCommand())
 	f.client.balance = func(ctx context.Context) (adapters.Balance, error) {

@@ -401,7 +401,7 @@ func TestProvider_Enable_requiresSuccessfulTest(t *testing.T) {
 	assert.Empty(t, events, "enabling twice appends nothing")
 }
 
-func TestProvider_Enable_testOlderThanConnectionChangeRejected(t *testing.T) {
+func TestProvider_Enable_staleTestRejected(t *testing.T) {
 	keyring := newKeyring(t)
 	passed := domain.ProviderTested{Slug: "maya", OK: true, At: testTime}
 	changes := map[string]func(cfg *domain.Configuration){
@@ -451,7 +451,7 @@ func TestProvider_Enable_testOlderThanConnectionChangeRejected(t *testing.T) {
 	}
 }
 
-func TestProvider_RecordTest_settingsChangedMeanwhile(t *testing.T) {
+func TestProvider_RecordTest_settingsChangedRejected(t *testing.T) {
 	keyring := newKeyring(t)
 	provider := configured(t, "esim-go", validConfiguration("esim-go"), keyring)
 	tested := provider.ConnectionRevision()
