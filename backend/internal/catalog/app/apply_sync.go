@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"esimscan/backend/internal/catalog/domain"
+	"esimscan/backend/internal/eventstore"
 	"esimscan/backend/internal/platform/esrepo"
 	"esimscan/backend/internal/providers/adapters"
 )
@@ -31,6 +32,10 @@ func (s *Service) ApplySync(
 	if err != nil {
 		return SyncCounts{}, err
 	}
+	// The loaded state stays valid whatever happens below, unless the
+	// append succeeds, which moves it on.
+	kept := expected
+	defer func() { s.keep(catalog, kept) }()
 	if last := catalog.LastSync(); last != nil && last.SyncID == syncID {
 		return last.Counts, nil
 	}
@@ -50,12 +55,10 @@ func (s *Service) ApplySync(
 	}
 
 	for attempt := 1; ; attempt++ {
-		events, counts, err := diff.Events(catalog)
-		if err != nil {
-			return SyncCounts{}, fmt.Errorf("diff catalog %s: %w", slug, err)
-		}
-		_, err = s.repo.Append(ctx, domain.StreamName(slug), expected, toRepoEvents(events)...)
+		result, counts, err := s.appendDiff(ctx, slug, diff, catalog, expected)
 		if err == nil {
+			diff.Commit(catalog)
+			kept = eventstore.Exact(result.NextRevision)
 			s.logger.Info().Str("provider", slug).Str("sync_id", syncID).
 				Int("packages_seen", counts.Seen).Int("packages_added", counts.Added).
 				Int("packages_changed", counts.Changed).Int("packages_removed", counts.Removed).
@@ -69,9 +72,36 @@ func (s *Service) ApplySync(
 			Msg("catalog changed during sync append; reloading and retrying")
 		catalog, expected, err = s.load(ctx, slug)
 		if err != nil {
+			catalog, kept = domain.New(slug), eventstore.NoStream()
 			return SyncCounts{}, err
 		}
+		kept = expected
 	}
+}
+
+// appendDiff appends the events of diff against catalog, all of them with
+// the CatalogSynced marker in one append at revision expected. The events
+// are handed to the store as the encoded JSON the diff holds, not copied.
+func (s *Service) appendDiff(
+	ctx context.Context,
+	slug string,
+	diff *domain.SyncDiff,
+	catalog *domain.Catalog,
+	expected eventstore.ExpectedRevision,
+) (eventstore.AppendResult, SyncCounts, error) {
+	encoded, counts, err := diff.Encode(catalog)
+	if err != nil {
+		return eventstore.AppendResult{}, SyncCounts{}, fmt.Errorf("diff catalog %s: %w", slug, err)
+	}
+	raw := make([]esrepo.RawEvent, len(encoded))
+	for i, event := range encoded {
+		raw[i] = esrepo.RawEvent{Type: event.Type, Data: event.Data}
+	}
+	result, err := s.repo.AppendRaw(ctx, domain.StreamName(slug), expected, raw)
+	if err != nil {
+		return eventstore.AppendResult{}, SyncCounts{}, err
+	}
+	return result, counts, nil
 }
 
 func contentOf(pkg adapters.Package) domain.Content {

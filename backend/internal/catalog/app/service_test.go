@@ -298,3 +298,55 @@ func TestService_UpdatePackage_invalidMargin(t *testing.T) {
 	}
 	assert.Len(t, store.stream(domain.StreamName("airalo")), before)
 }
+
+func TestService_ApplySync_seesAppendsOfAnotherWriter(t *testing.T) {
+	// Two services on one store stand for two processes, or a restart: the
+	// state a service keeps between syncs must catch up with the stream.
+	store := newMemStore()
+	repo := &esrepo.Repository{Store: store}
+	first := catalogapp.NewService(catalogapp.Deps{Repo: repo, Logger: zerolog.Nop()})
+	second := catalogapp.NewService(catalogapp.Deps{Repo: repo, Logger: zerolog.Nop()})
+	ctx := context.Background()
+	both := pages([]adapters.Package{pkg("a", "1"), pkg("b", "2")})
+
+	_, err := first.ApplySync(ctx, "maya", newSyncID(), both)
+	require.NoError(t, err)
+	counts, err := second.ApplySync(ctx, "maya", newSyncID(), pages([]adapters.Package{pkg("a", "1")}))
+	require.NoError(t, err)
+	require.Equal(t, catalogapp.SyncCounts{Seen: 1, Removed: 1}, counts)
+	_, err = second.UpdatePackage(ctx, catalogapp.UpdatePackage{
+		PackageID: domain.PackageID("maya", "a"), Provider: "maya", Enabled: new(false),
+	})
+	require.NoError(t, err)
+
+	counts, err = first.ApplySync(ctx, "maya", newSyncID(), both)
+
+	require.NoError(t, err)
+	assert.Equal(t, catalogapp.SyncCounts{Seen: 2, Added: 1}, counts, "b was withdrawn by the other writer")
+	_, err = first.UpdatePackage(ctx, catalogapp.UpdatePackage{
+		PackageID: domain.PackageID("maya", "a"), Provider: "maya", Enabled: new(false),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"PackageAdded", "PackageAdded", "CatalogSynced",
+		"PackageWithdrawn", "CatalogSynced",
+		"PackageDisabled",
+		"PackageAdded", "CatalogSynced",
+	}, store.types(domain.StreamName("maya")), "a was already disabled, so the second disable appends nothing")
+}
+
+func TestService_ApplySync_payloadsMatchTypedEvents(t *testing.T) {
+	service, store := newService(t)
+	_, err := service.ApplySync(context.Background(), "airalo", newSyncID(),
+		pages([]adapters.Package{pkg("b", "2.50"), pkg("a", "1")}))
+	require.NoError(t, err)
+
+	for _, recorded := range store.stream(domain.StreamName("airalo")) {
+		event, known, err := domain.Decode(recorded.Type, recorded.Data)
+		require.NoError(t, err)
+		require.True(t, known)
+		typed, err := json.Marshal(event)
+		require.NoError(t, err)
+		assert.Equal(t, string(typed), string(recorded.Data), recorded.Type)
+	}
+}

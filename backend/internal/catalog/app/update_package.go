@@ -56,11 +56,22 @@ func (s *Service) updateOnce(ctx context.Context, slug string, update domain.Pac
 	}
 	events, err := catalog.UpdatePackage(update)
 	if err != nil {
+		s.keep(catalog, expected)
 		return eventstore.AppendResult{}, fmt.Errorf("update package %s: %w", update.PackageID, err)
 	}
 	result, err := s.repo.Append(ctx, domain.StreamName(slug), expected, toRepoEvents(events)...)
 	if err != nil {
+		// The append failed, so the loaded state still holds at expected.
+		s.keep(catalog, expected)
 		return eventstore.AppendResult{}, fmt.Errorf("update package %s: %w", update.PackageID, err)
+	}
+	for _, event := range events {
+		catalog.Apply(event)
+	}
+	if len(events) > 0 {
+		s.keep(catalog, eventstore.Exact(result.NextRevision))
+	} else {
+		s.keep(catalog, expected)
 	}
 	if len(events) > 0 {
 		s.logger.Info().Str("provider", slug).Str("package_id", update.PackageID).

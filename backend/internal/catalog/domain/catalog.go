@@ -46,15 +46,52 @@ type SyncRecord struct {
 
 // Catalog is the aggregate of one provider's packages. It is not safe for
 // concurrent use.
+//
+// Packages are keyed by their 16-character package id held in a [16]byte
+// and stored by value, so a catalog of 50,000 packages takes a few MiB.
 type Catalog struct {
 	slug     string
-	packages map[string]*PackageState
+	packages map[packageKey]PackageState
 	lastSync *SyncRecord
+}
+
+// packageKey is a package id as a fixed-size array. Ids that are not 16
+// bytes long, which PackageID never returns, cannot name a package.
+type packageKey [packageIDLength]byte
+
+// keyOf returns the key of the package id and false for an id that is not
+// 16 bytes long.
+func keyOf(packageID string) (packageKey, bool) {
+	var key packageKey
+	if len(packageID) != packageIDLength {
+		return key, false
+	}
+	copy(key[:], packageID)
+	return key, true
 }
 
 // New returns the empty catalog of the provider with slug.
 func New(slug string) *Catalog {
-	return &Catalog{slug: slug, packages: map[string]*PackageState{}}
+	return &Catalog{slug: slug, packages: map[packageKey]PackageState{}}
+}
+
+// Len returns the number of packages in the catalog, withdrawn ones
+// included.
+func (c *Catalog) Len() int { return len(c.packages) }
+
+// update runs change on the state of the package with id, if the catalog
+// contains it.
+func (c *Catalog) update(packageID string, change func(*PackageState)) {
+	key, ok := keyOf(packageID)
+	if !ok {
+		return
+	}
+	state, found := c.packages[key]
+	if !found {
+		return
+	}
+	change(&state)
+	c.packages[key] = state
 }
 
 // Slug returns the provider slug of the catalog.
@@ -65,36 +102,19 @@ func (c *Catalog) Slug() string { return c.slug }
 func (c *Catalog) Apply(event Event) {
 	switch e := event.(type) {
 	case PackageAdded:
-		state := c.packages[e.PackageID]
-		if state == nil {
-			// Packages start enabled. A re-added package keeps the admin's
-			// earlier margin override and enabled flag.
-			state = &PackageState{Enabled: true}
-			c.packages[e.PackageID] = state
-		}
-		state.ProviderPackageID = e.ProviderPackageID
-		state.Hash = e.Content().Hash()
-		state.Withdrawn = false
+		c.added(e.PackageID, e.ProviderPackageID, e.Content().Hash())
 	case PackageChanged:
-		if state := c.packages[e.PackageID]; state != nil {
-			state.Hash = e.Content().Hash()
-		}
+		hash := e.Content().Hash()
+		c.update(e.PackageID, func(state *PackageState) { state.Hash = hash })
 	case PackageWithdrawn:
-		if state := c.packages[e.PackageID]; state != nil {
-			state.Withdrawn = true
-		}
+		c.update(e.PackageID, func(state *PackageState) { state.Withdrawn = true })
 	case PackageMarginSet:
-		if state := c.packages[e.PackageID]; state != nil {
-			state.MarginOverride = parseStoredPercent(e.NewPercent)
-		}
+		override := parseStoredPercent(e.NewPercent)
+		c.update(e.PackageID, func(state *PackageState) { state.MarginOverride = override })
 	case PackageEnabled:
-		if state := c.packages[e.PackageID]; state != nil {
-			state.Enabled = true
-		}
+		c.update(e.PackageID, func(state *PackageState) { state.Enabled = true })
 	case PackageDisabled:
-		if state := c.packages[e.PackageID]; state != nil {
-			state.Enabled = false
-		}
+		c.update(e.PackageID, func(state *PackageState) { state.Enabled = false })
 	case CatalogSynced:
 		c.lastSync = &SyncRecord{SyncID: e.SyncID, Counts: SyncCounts{
 			Seen:    e.PackagesSeen,
@@ -103,6 +123,24 @@ func (c *Catalog) Apply(event Event) {
 			Removed: e.PackagesRemoved,
 		}}
 	}
+}
+
+// added records a package listed for the first time or again after its
+// withdrawal. Packages start enabled. A re-added package keeps the admin's
+// earlier margin override and enabled flag.
+func (c *Catalog) added(packageID, providerPackageID string, hash Hash) {
+	key, ok := keyOf(packageID)
+	if !ok {
+		return
+	}
+	state, found := c.packages[key]
+	if !found {
+		state = PackageState{Enabled: true}
+	}
+	state.ProviderPackageID = providerPackageID
+	state.Hash = hash
+	state.Withdrawn = false
+	c.packages[key] = state
 }
 
 // parseStoredPercent reads a percentage that UpdatePackage wrote. Both nil
@@ -120,12 +158,15 @@ func parseStoredPercent(text *string) *money.Percent {
 
 // Package returns a copy of the state of the package with id, or nil.
 func (c *Catalog) Package(id string) *PackageState {
-	state := c.packages[id]
-	if state == nil {
+	key, ok := keyOf(id)
+	if !ok {
 		return nil
 	}
-	copied := *state
-	return &copied
+	state, found := c.packages[key]
+	if !found {
+		return nil
+	}
+	return &state
 }
 
 // LastSync returns the marker of the most recent sync, or nil.
@@ -165,7 +206,7 @@ type PackageUpdate struct {
 // UpdatePackage returns PackageMarginSet, PackageEnabled or PackageDisabled
 // for what the update changes, or ErrPackageNotFound.
 func (c *Catalog) UpdatePackage(update PackageUpdate) ([]Event, error) {
-	state := c.packages[update.PackageID]
+	state := c.Package(update.PackageID)
 	if state == nil || state.Withdrawn {
 		return nil, ErrPackageNotFound
 	}

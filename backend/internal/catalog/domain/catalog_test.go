@@ -225,3 +225,64 @@ func TestDecode_roundTripsEveryType(t *testing.T) {
 		assert.Equal(t, event, decoded)
 	}
 }
+
+func TestSyncDiff_commitEqualsApplyingEvents(t *testing.T) {
+	listings := [][]domain.Content{
+		{content("a", "1.00"), content("b", "2.00"), content("c", "3.00")},
+		{content("a", "1.50"), content("c", "3.00")},
+		{content("b", "2.00"), content("c", "3.00"), content("d", "4.00")},
+		{},
+	}
+	applied := given("maya")
+	committed := given("maya")
+	ids := []string{"a", "b", "c", "d"}
+	for i, listing := range listings {
+		syncID := "s" + string(rune('1'+i))
+		synced(t, applied, syncID, listing...)
+		diff := committed.NewSyncDiff(syncID)
+		for _, item := range listing {
+			require.NoError(t, diff.Observe(item))
+		}
+		_, _, err := diff.Encode(committed)
+		require.NoError(t, err)
+
+		diff.Commit(committed)
+
+		for _, id := range ids {
+			packageID := domain.PackageID("maya", id)
+			assert.Equal(t, applied.Package(packageID), committed.Package(packageID), "sync %s, package %s", syncID, id)
+		}
+		assert.Equal(t, applied.LastSync(), committed.LastSync(), syncID)
+	}
+}
+
+func TestSyncDiff_encodeMatchesTypedEvents(t *testing.T) {
+	catalog := given("esim-go")
+	synced(t, catalog, "s1", content("a", "1.00"), content("b", "2.00"))
+	diff := catalog.NewSyncDiff("s2")
+	require.NoError(t, diff.Observe(content("a", "1.25")))
+	require.NoError(t, diff.Observe(content("c", "0.9850")))
+
+	encoded, _, err := diff.Encode(catalog)
+	require.NoError(t, err)
+	events, _, err := diff.Events(catalog)
+	require.NoError(t, err)
+
+	require.Len(t, encoded, len(events))
+	for i, event := range events {
+		typed, err := json.Marshal(event)
+		require.NoError(t, err)
+		assert.Equal(t, event.EventType(), encoded[i].Type)
+		assert.Equal(t, string(typed), string(encoded[i].Data), "event %d", i)
+	}
+	assert.Equal(t, []string{"PackageChanged", "PackageAdded", "PackageWithdrawn", "CatalogSynced"}, eventTypes(events))
+}
+
+func TestPackage_malformedIDIsUnknown(t *testing.T) {
+	catalog := given("maya")
+	synced(t, catalog, "s1", content("a", "1.00"))
+
+	assert.Nil(t, catalog.Package(""))
+	assert.Nil(t, catalog.Package(domain.PackageID("maya", "a")+"x"))
+	assert.NotNil(t, catalog.Package(domain.PackageID("maya", "a")))
+}

@@ -16,9 +16,29 @@ import (
 // characters of the lowercase, unpadded base32 of SHA-256 over
 // "<slug> NUL <provider package id>".
 func PackageID(slug, providerPackageID string) string {
-	sum := sha256.Sum256([]byte(slug + "\x00" + providerPackageID))
-	encoded := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])
-	return strings.ToLower(encoded[:16])
+	key := packageKeyOf(slug, providerPackageID)
+	return string(key[:])
+}
+
+// packageIDLength is the length of every package id.
+const packageIDLength = 16
+
+// lowerBase32 is the alphabet of package ids.
+var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// packageKeyOf returns PackageID(slug, providerPackageID) as a key without
+// allocating strings.
+func packageKeyOf(slug, providerPackageID string) packageKey {
+	hasher := sha256.New()
+	hasher.Write([]byte(slug))
+	hasher.Write([]byte{0})
+	hasher.Write([]byte(providerPackageID))
+	var sum [sha256.Size]byte
+	hasher.Sum(sum[:0])
+	// 10 bytes encode to exactly 16 base32 characters.
+	var key packageKey
+	lowerBase32.Encode(key[:], sum[:10])
+	return key
 }
 
 // Content is the provider's description of one package: the fields a sync

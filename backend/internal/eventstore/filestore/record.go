@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"slices"
 	"time"
 
 	"esimscan/backend/internal/eventstore"
@@ -41,30 +42,107 @@ type eventHeader struct {
 	stream   string
 }
 
-// appendFrame appends a frame holding events to buf. Events must already
-// carry their position, revision, stream and recorded time.
-func appendFrame(buf []byte, events []eventstore.RecordedEvent) ([]byte, error) {
-	start := len(buf)
-	buf = append(buf, make([]byte, frameHeaderSize)...)
-	buf = append(buf, frameKindAppend)
-	buf = binary.AppendUvarint(buf, uint64(len(events)))
-	for i := range events {
-		encoded := encodeEvent(nil, &events[i])
-		buf = binary.AppendUvarint(buf, uint64(len(encoded)))
-		buf = append(buf, encoded...)
+// frameEvents are the events of one append as appendFrame encodes them:
+// all of stream, from revision first and log position position on, recorded
+// at recordedAt.
+type frameEvents struct {
+	stream     string
+	first      eventstore.Revision
+	position   eventstore.Position
+	recordedAt time.Time
+	events     []eventstore.EventData
+}
+
+// recorded returns event i of f as it is stored.
+func (f *frameEvents) recorded(i int) eventstore.RecordedEvent {
+	data := &f.events[i]
+	return eventstore.RecordedEvent{
+		ID:         data.ID,
+		Type:       data.Type,
+		Stream:     f.stream,
+		Revision:   f.first + eventstore.Revision(i),
+		Position:   f.position + eventstore.Position(i),
+		RecordedAt: f.recordedAt,
+		Data:       data.Data,
+		Metadata:   data.Metadata,
 	}
-	payloadSize := len(buf) - start - frameHeaderSize
+}
+
+// appendFrame appends a frame holding the events of f to buf and returns
+// where each event lies in the frame's payload. It measures the frame
+// first, so buf grows at most once and an append over the size limit
+// leaves buf as it was. Events are encoded straight into buf.
+func appendFrame(buf []byte, f *frameEvents) ([]byte, []frameEvent, error) {
+	sizes := make([]frameEvent, len(f.events))
+	payloadSize := 1 + uvarintLen(uint64(len(f.events)))
+	for i := range f.events {
+		event := f.recorded(i)
+		size := encodedSize(&event)
+		sizes[i].size = size
+		payloadSize += uvarintLen(uint64(size)) + size
+		if payloadSize > maxPayloadSize {
+			break
+		}
+	}
 	if payloadSize > maxPayloadSize {
-		return buf[:start], fmt.Errorf(
-			"%w: %d bytes encoded, the limit is %d bytes per append",
-			eventstore.ErrInvalidAppend, payloadSize, maxPayloadSize,
+		return buf, nil, fmt.Errorf(
+			"%w: more than %d bytes encoded, the limit is %d bytes per append",
+			eventstore.ErrInvalidAppend, maxPayloadSize, maxPayloadSize,
 		)
+	}
+
+	start := len(buf)
+	buf = slices.Grow(buf, frameHeaderSize+payloadSize)
+	buf = append(buf, make([]byte, frameHeaderSize)...)
+	payloadStart := len(buf)
+	buf = append(buf, frameKindAppend)
+	buf = binary.AppendUvarint(buf, uint64(len(f.events)))
+	for i := range f.events {
+		event := f.recorded(i)
+		buf = binary.AppendUvarint(buf, uint64(sizes[i].size))
+		sizes[i].offset = len(buf) - payloadStart
+		buf = encodeEvent(buf, &event)
 	}
 	header := buf[start : start+frameHeaderSize]
 	binary.LittleEndian.PutUint32(header[0:4], uint32(payloadSize))
-	binary.LittleEndian.PutUint32(header[4:8], crc32.Checksum(buf[start+frameHeaderSize:], castagnoli))
+	binary.LittleEndian.PutUint32(header[4:8], crc32.Checksum(buf[payloadStart:], castagnoli))
 	binary.LittleEndian.PutUint32(header[8:12], crc32.Checksum(header[0:8], castagnoli))
-	return buf, nil
+	return buf, sizes, nil
+}
+
+// encodedSize returns the length of encodeEvent's encoding of event.
+func encodedSize(event *eventstore.RecordedEvent) int {
+	return uvarintLen(uint64(event.Position)) +
+		uvarintLen(uint64(event.Revision)) +
+		stringLen(event.Stream) +
+		varintLen(event.RecordedAt.UnixNano()) +
+		stringLen(event.ID) +
+		stringLen(event.Type) +
+		stringLen(event.Metadata.ActorID) +
+		stringLen(event.Metadata.CorrelationID) +
+		stringLen(event.Metadata.CausationID) +
+		varintLen(int64(event.Metadata.SchemaVersion)) +
+		uvarintLen(uint64(len(event.Data))) + len(event.Data)
+}
+
+func stringLen(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+func varintLen(v int64) int {
+	// The zigzag mapping of binary.AppendVarint.
+	u := uint64(v) << 1
+	if v < 0 {
+		u = ^u
+	}
+	return uvarintLen(u)
 }
 
 // frameEvent locates one encoded event inside a frame's payload.
@@ -99,6 +177,7 @@ func splitPayload(payload []byte) ([]frameEvent, error) {
 	return events, nil
 }
 
+// encodeEvent appends the encoding of event to buf.
 func encodeEvent(buf []byte, event *eventstore.RecordedEvent) []byte {
 	buf = binary.AppendUvarint(buf, uint64(event.Position))
 	buf = binary.AppendUvarint(buf, uint64(event.Revision))
@@ -110,7 +189,8 @@ func encodeEvent(buf []byte, event *eventstore.RecordedEvent) []byte {
 	buf = appendString(buf, event.Metadata.CorrelationID)
 	buf = appendString(buf, event.Metadata.CausationID)
 	buf = binary.AppendVarint(buf, int64(event.Metadata.SchemaVersion))
-	return appendString(buf, string(event.Data))
+	buf = binary.AppendUvarint(buf, uint64(len(event.Data)))
+	return append(buf, event.Data...)
 }
 
 func appendString(buf []byte, s string) []byte {

@@ -11,6 +11,11 @@ import (
 // defaultMaxBatch bounds how many appends share one write and fsync.
 const defaultMaxBatch = 256
 
+// maxKeptBuffer bounds the write buffer the writer keeps between commits.
+// A larger one, left by a very large append, is dropped after its commit
+// so that it does not stay in memory for the life of the store.
+const maxKeptBuffer = 1 << 20
+
 type appendRequest struct {
 	ctx      context.Context
 	stream   string
@@ -94,6 +99,10 @@ func (s *Store) runWriter() {
 			}
 		}
 		buf = s.commit(batch, buf[:0])
+		if cap(buf) > maxKeptBuffer {
+			buf = nil
+		}
+		clear(batch) // so that the requests and their events can be collected
 	}
 }
 
@@ -117,11 +126,12 @@ type streamState struct {
 
 // plannedFrame is an accepted append waiting for the batch's write.
 type plannedFrame struct {
-	request int
-	start   int // offset of the frame in the batch buffer
-	events  []eventstore.RecordedEvent
-	sizes   []frameEvent
-	result  eventstore.AppendResult
+	request  int
+	start    int // offset of the frame in the batch buffer
+	stream   string
+	position eventstore.Position // of the first event
+	sizes    []frameEvent
+	result   eventstore.AppendResult
 }
 
 // commit decides each request in order, writes the accepted ones with one
@@ -188,33 +198,26 @@ func (s *Store) plan(
 			replies[i] = appendReply{err: err}
 			continue
 		}
-		frame := plannedFrame{request: i, start: len(buf)}
-		for j, data := range req.events {
-			frame.events = append(frame.events, eventstore.RecordedEvent{
-				ID:         data.ID,
-				Type:       data.Type,
-				Stream:     req.stream,
-				Revision:   eventstore.Revision(state.count + j),
-				Position:   nextPosition + eventstore.Position(j),
-				RecordedAt: now,
-				Data:       data.Data,
-				Metadata:   data.Metadata,
-			})
-		}
-		if len(frame.events) == 0 {
+		if len(req.events) == 0 {
 			// An empty append writes nothing and reports the current state.
 			replies[i] = appendReply{result: resultOf(state)}
 			continue
 		}
+		frame := plannedFrame{request: i, start: len(buf), stream: req.stream, position: nextPosition}
 		var err error
-		buf, err = appendFrame(buf, frame.events)
+		buf, frame.sizes, err = appendFrame(buf, &frameEvents{
+			stream:     req.stream,
+			first:      eventstore.Revision(state.count),
+			position:   nextPosition,
+			recordedAt: now,
+			events:     req.events,
+		})
 		if err != nil {
 			replies[i] = appendReply{err: err}
 			continue
 		}
-		frame.sizes, _ = splitPayload(buf[frame.start+frameHeaderSize:])
-		state.count += len(frame.events)
-		state.lastPosition = nextPosition + eventstore.Position(len(frame.events)-1)
+		state.count += len(req.events)
+		state.lastPosition = nextPosition + eventstore.Position(len(req.events)-1)
 		nextPosition = state.lastPosition + 1
 		states[req.stream] = state
 		frame.result = resultOf(state)
@@ -300,13 +303,15 @@ func (s *Store) publish(planned []plannedFrame, buf []byte) {
 	base := s.end
 	for _, frame := range planned {
 		payloadOffset := base + int64(frame.start) + frameHeaderSize
-		for j, event := range frame.events {
-			s.index.streams[event.Stream] = append(s.index.streams[event.Stream], event.Position)
+		positions := s.index.streams[frame.stream]
+		for j := range frame.sizes {
+			positions = append(positions, frame.position+eventstore.Position(j))
 			s.index.entries = append(s.index.entries, entry{
 				offset: payloadOffset + int64(frame.sizes[j].offset),
 				size:   uint32(frame.sizes[j].size),
 			})
 		}
+		s.index.streams[frame.stream] = positions
 	}
 	s.end = base + int64(len(buf))
 	close(s.notify)

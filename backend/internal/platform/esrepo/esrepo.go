@@ -95,6 +95,35 @@ func (r *Repository) Load(
 	return eventstore.Exact(events[len(events)-1].Revision), nil
 }
 
+// LoadFrom is Load for the events of stream from revision from onwards,
+// for a caller that already holds the state up to revision from-1. With
+// from 0 it is Load. When from is past the stream's last event, it applies
+// nothing and returns Exact(from-1). With from above 0, a stream with no
+// events fails with an error wrapping eventstore.ErrStreamNotFound.
+func (r *Repository) LoadFrom(
+	ctx context.Context,
+	stream string,
+	from eventstore.Revision,
+	apply func(eventstore.RecordedEvent) error,
+) (eventstore.ExpectedRevision, error) {
+	if from == 0 {
+		return r.Load(ctx, stream, apply)
+	}
+	events, err := r.Store.ReadStream(ctx, stream, from)
+	if err != nil {
+		return eventstore.ExpectedRevision{}, fmt.Errorf("read stream %s from %d: %w", stream, from, err)
+	}
+	for _, event := range events {
+		if err := apply(event); err != nil {
+			return eventstore.ExpectedRevision{}, fmt.Errorf("apply %s at %s/%d: %w", event.Type, stream, event.Revision, err)
+		}
+	}
+	if len(events) == 0 {
+		return eventstore.Exact(from - 1), nil
+	}
+	return eventstore.Exact(events[len(events)-1].Revision), nil
+}
+
 // Append encodes events as JSON and appends them to stream with the
 // metadata carried by ctx. A wrong expected revision becomes ErrConflict.
 func (r *Repository) Append(
@@ -117,6 +146,16 @@ func (r *Repository) Append(
 			Metadata: metadata,
 		})
 	}
+	return r.store(ctx, stream, expected, data)
+}
+
+// store appends data and turns a wrong expected revision into ErrConflict.
+func (r *Repository) store(
+	ctx context.Context,
+	stream string,
+	expected eventstore.ExpectedRevision,
+	data []eventstore.EventData,
+) (eventstore.AppendResult, error) {
 	result, err := r.Store.Append(ctx, stream, expected, data...)
 	if errors.Is(err, eventstore.ErrWrongExpectedRevision) {
 		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, ErrConflict)
@@ -125,4 +164,34 @@ func (r *Repository) Append(
 		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
 	}
 	return result, nil
+}
+
+// RawEvent is an event that the caller has already encoded. Data must be
+// the JSON document that json.Marshal of the typed event returns.
+type RawEvent struct {
+	Type string
+	Data []byte
+}
+
+// AppendRaw is Append for events encoded beforehand. Data is handed to the
+// store as is, without a copy, so a large batch is held in memory once by
+// the caller and once by the store. The caller must not change Data until
+// AppendRaw returns.
+func (r *Repository) AppendRaw(
+	ctx context.Context,
+	stream string,
+	expected eventstore.ExpectedRevision,
+	events []RawEvent,
+) (eventstore.AppendResult, error) {
+	metadata := metadataFrom(ctx)
+	data := make([]eventstore.EventData, len(events))
+	for i, event := range events {
+		data[i] = eventstore.EventData{
+			ID:       uuid.NewString(),
+			Type:     event.Type,
+			Data:     event.Data,
+			Metadata: metadata,
+		}
+	}
+	return r.store(ctx, stream, expected, data)
 }

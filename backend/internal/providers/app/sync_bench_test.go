@@ -25,8 +25,9 @@ import (
 // BenchmarkCatalogSync times eSIM Access catalog syncs through the real
 // components: the simulator on loopback HTTP, the eSIM Access adapter, the
 // providers and catalog apps, and the embedded file store with fsync in a
-// temporary directory. "first" syncs into an empty catalog; "unchanged"
-// syncs a catalog that already holds every package.
+// temporary directory. "first" syncs into an empty catalog. "unchanged"
+// syncs a catalog that already holds every package. "restarted" does the
+// same with new services, as the first sync after a restart does.
 //
 // Metrics per sync: events appended to the log, the heap in use of the
 // whole test process (simulator included) after a GC just before the sync,
@@ -64,6 +65,25 @@ func BenchmarkCatalogSync(b *testing.B) {
 			}
 			reportSync(b, total)
 			b.Logf("unchanged re-sync appended %v", bench.lastTypes)
+		})
+	}
+	// "restarted" is the unchanged re-sync as the first sync after a
+	// restart: a new service that must read the whole catalog stream.
+	for _, packages := range []int{10_000, 50_000} {
+		b.Run(fmt.Sprintf("restarted/packages=%d", packages), func(b *testing.B) {
+			simulator := startBenchSimulator(b, packages)
+			bench := newSyncBench(b, simulator)
+			defer bench.close()
+			bench.sync(b)
+			var total syncResult
+			for b.Loop() {
+				b.StopTimer()
+				bench.restart()
+				b.StartTimer()
+				result := bench.sync(b)
+				total = total.add(result)
+			}
+			reportSync(b, total)
 		})
 	}
 }
@@ -109,6 +129,7 @@ func startBenchSimulator(b *testing.B, packages int) *simesimaccess.Running {
 // syncBench is a configured esim-access provider on a fresh file store.
 type syncBench struct {
 	store     *filestore.Store
+	keys      *secrets.Keyring
 	service   *providersapp.Service
 	lastTypes map[string]int
 }
@@ -128,16 +149,9 @@ func newSyncBench(b *testing.B, simulator *simesimaccess.Running) *syncBench {
 		b.Fatal(err)
 	}
 
-	repo := &esrepo.Repository{Store: store}
-	service := providersapp.NewService(providersapp.Deps{
-		Repo:      repo,
-		Keys:      keys,
-		Factories: map[string]adapters.Factory{"esim-access": esimaccess.Factory},
-		Catalog:   catalogapp.NewService(catalogapp.Deps{Repo: repo, Logger: zerolog.Nop()}),
-		Logger:    zerolog.Nop(),
-	})
-
-	_, err = service.ConfigureProvider(adminContext(), providersapp.ConfigureProvider{
+	bench := &syncBench{store: store, keys: keys}
+	bench.restart()
+	_, err = bench.service.ConfigureProvider(adminContext(), providersapp.ConfigureProvider{
 		Slug:                "esim-access",
 		BaseURL:             simulator.URL,
 		MarginPercent:       "25",
@@ -147,7 +161,21 @@ func newSyncBench(b *testing.B, simulator *simesimaccess.Running) *syncBench {
 	if err != nil {
 		b.Fatalf("configure esim-access: %v", err)
 	}
-	return &syncBench{store: store, service: service}
+	return bench
+}
+
+// restart replaces the services with new ones on the same store, as a
+// restarted process has them: with no catalog state kept from earlier
+// syncs.
+func (s *syncBench) restart() {
+	repo := &esrepo.Repository{Store: s.store}
+	s.service = providersapp.NewService(providersapp.Deps{
+		Repo:      repo,
+		Keys:      s.keys,
+		Factories: map[string]adapters.Factory{"esim-access": esimaccess.Factory},
+		Catalog:   catalogapp.NewService(catalogapp.Deps{Repo: repo, Logger: zerolog.Nop()}),
+		Logger:    zerolog.Nop(),
+	})
 }
 
 func (s *syncBench) close() { _ = s.store.Close() }
