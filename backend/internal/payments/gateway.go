@@ -1,0 +1,70 @@
+// Package payments declares what esimScan needs from a payment gateway
+// (Stripe Checkout, PayPal Checkout, bank transfer), and the errors
+// gateways report. Each gateway's client lives in a subpackage.
+package payments
+
+import (
+	"context"
+	"errors"
+
+	"esimscan/backend/money"
+)
+
+// CheckoutRequest asks a gateway to collect an order's total. OrderID is the
+// gateway's idempotency key and client reference: starting checkout twice
+// for one order must not create two charges. Amounts are sent to gateways
+// in the currency's minor unit (money.Money.MinorUnits), never as price × 100.
+type CheckoutRequest struct {
+	OrderID       string
+	Amount        money.Money
+	Description   string
+	CustomerEmail string
+	// ReturnURL is where the customer's browser goes after paying; CancelURL
+	// after giving up. Both are addresses of the store itself.
+	ReturnURL string
+	CancelURL string
+}
+
+// Checkout is a started payment: RedirectURL sends the customer to the
+// gateway (empty for bank transfer, where Instructions tell the customer
+// what to do), and Reference is the gateway's id of the checkout (Stripe
+// Checkout Session id, PayPal order id).
+type Checkout struct {
+	RedirectURL  string
+	Instructions string
+	Reference    string
+}
+
+// Payment is a confirmed payment as a gateway reports it: Reference is the
+// gateway's id of the money movement (Stripe PaymentIntent, PayPal capture).
+type Payment struct {
+	OrderID   string
+	Reference string
+	Amount    money.Money
+}
+
+// RefundRequest returns money of a payment; Amount may be less than paid.
+type RefundRequest struct {
+	OrderID          string
+	PaymentReference string
+	Amount           money.Money
+}
+
+// Refund is a refund the gateway accepted.
+type Refund struct {
+	Reference string
+	Amount    money.Money
+}
+
+// Gateway is one configured payment gateway. Implementations are safe for
+// concurrent use.
+type Gateway interface {
+	// Name is the gateway's id in the API and in events: "stripe",
+	// "paypal", "manual" or "test".
+	Name() string
+	StartCheckout(ctx context.Context, req CheckoutRequest) (Checkout, error)
+	Refund(ctx context.Context, req RefundRequest) (Refund, error)
+}
+
+// ErrNotConfigured reports a gateway that is disabled or lacks settings.
+var ErrNotConfigured = errors.New("payment gateway is not configured")
