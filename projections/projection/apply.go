@@ -43,8 +43,9 @@ func (e *applyError) Unwrap() error { return e.err }
 
 // handleFunc returns the Watermill handler of one generation of w. The
 // subscriber delivers the next message only after an ack, so messages of one
-// handler arrive one at a time and in log order.
-func (r *Runner) handleFunc(genCtx context.Context, w *worker, generation uint64) message.NoPublishHandlerFunc {
+// handler arrive one at a time and in log order. kick wakes the generation's
+// idle checkpoint flusher.
+func (r *Runner) handleFunc(genCtx context.Context, w *worker, generation uint64, kick chan<- struct{}) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		ev, err := DecodeMessage(msg)
 		if err != nil {
@@ -68,26 +69,29 @@ func (r *Runner) handleFunc(genCtx context.Context, w *worker, generation uint64
 			w.logger.Trace().Uint64("position", ev.Position).Msg("skipped event at or below checkpoint")
 			return nil
 		}
-		return r.process(genCtx, w, generation, checkpoint, ev)
+		if err := r.process(genCtx, w, generation, ev); err != nil {
+			return err
+		}
+		r.afterIgnored(genCtx, w, generation, kick)
+		return nil
 	}
 }
 
 // process applies ev with retries, then parks it when the projector keeps
 // failing. A Redis failure is never parked: the message is nacked and
-// delivered again.
-func (r *Runner) process(ctx context.Context, w *worker, generation, checkpoint uint64, ev Event) error {
+// delivered again. An event for which Apply queues no write needs no
+// transaction: only the in-memory checkpoint moves, and the stored one
+// follows lazily (see afterIgnored).
+func (r *Runner) process(ctx context.Context, w *worker, generation uint64, ev Event) error {
 	r.count(w, &w.read)
 	policy := r.opts.Retry
 	backoff := policy.InitialBackoff
-	apply := func(tx *redis.Tx, pipe redis.Pipeliner) error {
-		return applySafely(ctx, w.projector, tx, pipe, ev)
-	}
 
 	var lastErr error
 	for attempt := 1; ; attempt++ {
-		err := r.commit(ctx, w, checkpoint, ev.Position, apply)
+		persisted, err := r.applyAndCommit(ctx, w, ev)
 		if err == nil {
-			r.advance(w, ev.Position, &w.applied)
+			r.advance(w, ev.Position, persisted, &w.applied)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -115,18 +119,38 @@ func (r *Runner) process(ctx context.Context, w *worker, generation, checkpoint 
 	if !errors.As(lastErr, &projectorErr) {
 		return fmt.Errorf("commit event %d of projector %s: %w", ev.Position, w.name, lastErr)
 	}
-	return r.park(ctx, w, generation, checkpoint, ev, projectorErr.err)
+	return r.park(ctx, w, generation, ev, projectorErr.err)
+}
+
+// applyAndCommit calls Apply and commits its writes with the checkpoint. It
+// reports false, and touches no Redis key, when Apply queued no write.
+// Apply reads committed state before the checkpoint is watched. That is
+// safe because every write to a read model also writes its checkpoint. A
+// change between the read and the commit therefore shows as a moved or
+// missing checkpoint, and the commit fails.
+func (r *Runner) applyAndCommit(ctx context.Context, w *worker, ev Event) (bool, error) {
+	pipe := r.rdb.TxPipeline()
+	if err := applySafely(ctx, w.projector, r.rdb, pipe, ev); err != nil {
+		return false, err
+	}
+	if pipe.Len() == 0 {
+		return false, nil
+	}
+	if err := r.commit(ctx, w, r.storedCheckpoint(w), ev.Position, pipe.Cmds()); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // applySafely calls Apply and turns a panic into an error, so that a
 // panicking projector parks the event instead of redelivering it forever.
-func applySafely(ctx context.Context, p Projector, tx *redis.Tx, pipe redis.Pipeliner, ev Event) (err error) {
+func applySafely(ctx context.Context, p Projector, rdb redis.Cmdable, pipe redis.Pipeliner, ev Event) (err error) {
 	defer func() {
 		if recovered := recover(); recovered != nil {
 			err = &applyError{fmt.Errorf("apply panicked: %v", recovered)}
 		}
 	}()
-	if err := p.Apply(ctx, tx, pipe, ev); err != nil {
+	if err := p.Apply(ctx, rdb, pipe, ev); err != nil {
 		return &applyError{err}
 	}
 	return nil
@@ -134,7 +158,7 @@ func applySafely(ctx context.Context, p Projector, tx *redis.Tx, pipe redis.Pipe
 
 // park stores ev in the parked list and moves the checkpoint past it, in one
 // MULTI/EXEC.
-func (r *Runner) park(ctx context.Context, w *worker, generation, checkpoint uint64, ev Event, cause error) error {
+func (r *Runner) park(ctx context.Context, w *worker, generation uint64, ev Event, cause error) error {
 	record, err := json.Marshal(ParkedEvent{
 		Position: ev.Position,
 		EventID:  ev.ID,
@@ -147,10 +171,8 @@ func (r *Runner) park(ctx context.Context, w *worker, generation, checkpoint uin
 		return fmt.Errorf("encode parked event %d: %w", ev.Position, err)
 	}
 
-	err = r.commit(ctx, w, checkpoint, ev.Position, func(_ *redis.Tx, pipe redis.Pipeliner) error {
-		pipe.RPush(ctx, w.parkedKey, record)
-		return nil
-	})
+	push := redis.NewIntCmd(ctx, "rpush", w.parkedKey, record)
+	err = r.commit(ctx, w, r.storedCheckpoint(w), ev.Position, []redis.Cmder{push})
 	if err != nil {
 		if r.restartOnConflict(w, generation, err) {
 			<-ctx.Done()
@@ -161,40 +183,59 @@ func (r *Runner) park(ctx context.Context, w *worker, generation, checkpoint uin
 
 	w.logger.Error().Err(cause).Uint64("position", ev.Position).Str("event_type", ev.Type).
 		Str("event_id", ev.ID).Str("stream", ev.Stream).Msg("parked event after retries")
-	r.advance(w, ev.Position, &w.parked)
+	r.advance(w, ev.Position, true, &w.parked)
 	return nil
 }
 
-// commit runs write and sets the checkpoint to position in one MULTI/EXEC,
-// provided the stored checkpoint still equals expected. WATCH makes EXEC
-// fail when the checkpoint key changes or is flushed meanwhile.
-func (r *Runner) commit(
-	ctx context.Context,
-	w *worker,
-	expected uint64,
-	position uint64,
-	write func(tx *redis.Tx, pipe redis.Pipeliner) error,
-) error {
+// commit runs the queued writes and sets the checkpoint to position in one
+// MULTI/EXEC, provided the stored checkpoint still equals expected. It takes
+// two round trips: WATCH and GET of the checkpoint in one, so that a change
+// made before the WATCH shows in the GET and one made after it aborts EXEC,
+// then MULTI, the writes, SET and EXEC in the other.
+func (r *Runner) commit(ctx context.Context, w *worker, expected, position uint64, queued []redis.Cmder) error {
 	return r.rdb.Watch(ctx, func(tx *redis.Tx) error {
-		stored, err := tx.Get(ctx, w.checkpointKey).Uint64()
+		var watch *redis.Cmd
+		var stored *redis.StringCmd
+		_, err := tx.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			watch = pipe.Do(ctx, "watch", w.checkpointKey)
+			stored = pipe.Get(ctx, w.checkpointKey)
+			return nil
+		})
+		// The WATCH went out through Do, so Tx.Close does not know about it:
+		// every path that ends before EXEC has run releases it here.
+		watched := true
+		defer func() {
+			if watched {
+				_ = tx.Unwatch(ctx).Err()
+			}
+		}()
+		if err := watch.Err(); err != nil {
+			return fmt.Errorf("watch checkpoint %s: %w", w.checkpointKey, err)
+		}
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("read checkpoint %s: %w", w.checkpointKey, err)
+		}
+		current, err := stored.Uint64()
 		switch {
 		case errors.Is(err, redis.Nil):
 			return errCheckpointMissing
 		case err != nil:
 			return fmt.Errorf("read checkpoint %s: %w", w.checkpointKey, err)
-		case stored != expected:
-			return &checkpointMovedError{stored: stored, expected: expected}
+		case current != expected:
+			return &checkpointMovedError{stored: current, expected: expected}
 		}
 
-		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-			if err := write(tx, pipe); err != nil {
-				return err
-			}
-			pipe.Set(ctx, w.checkpointKey, position, 0)
-			return nil
-		})
+		pipe := tx.TxPipeline()
+		if err := pipe.BatchProcess(ctx, queued...); err != nil {
+			return err
+		}
+		pipe.Set(ctx, w.checkpointKey, position, 0)
+		_, err = pipe.Exec(ctx)
+		// EXEC releases the watch when it ran: committed, aborted by the
+		// watch (TxFailedErr) or discarded (EXECABORT).
+		watched = err != nil && !errors.Is(err, redis.TxFailedErr) && !redis.IsExecAbortError(err)
 		return err
-	}, w.checkpointKey)
+	})
 }
 
 // restartOnConflict requests a restart when err shows that the stored
@@ -215,10 +256,15 @@ func (r *Runner) restartOnConflict(w *worker, generation uint64, err error) bool
 	}
 }
 
-func (r *Runner) advance(w *worker, position uint64, counter *uint64) {
+// advance moves the in-memory checkpoint to position, and the stored one too
+// when persisted.
+func (r *Runner) advance(w *worker, position uint64, persisted bool, counter *uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	w.checkpoint = position
+	if persisted {
+		w.stored = position
+	}
 	w.failing = false
 	*counter++
 	if !w.caughtUp && position >= w.startHead {

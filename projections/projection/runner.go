@@ -52,6 +52,12 @@ type Options struct {
 	// CloseTimeout bounds the wait for in-flight messages when a handler or
 	// the whole router stops.
 	CloseTimeout time.Duration
+	// CheckpointIdleDelay is how long a handler must be idle before the
+	// checkpoint of the events its projector ignored is stored.
+	CheckpointIdleDelay time.Duration
+	// CheckpointEvery bounds how many positions the stored checkpoint may
+	// lag behind the in-memory one while a projector ignores events.
+	CheckpointEvery int
 }
 
 func (o Options) withDefaults() Options {
@@ -72,6 +78,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CloseTimeout <= 0 {
 		o.CloseTimeout = DefaultCloseTimeout
+	}
+	if o.CheckpointIdleDelay <= 0 {
+		o.CheckpointIdleDelay = DefaultCheckpointIdleDelay
+	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = DefaultCheckpointEvery
 	}
 	return o
 }
@@ -278,6 +290,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err := router.Close(); err != nil {
 		r.logger.Warn().Err(err).Msg("close projection router")
 	}
+	r.flushOnStop(ctx)
 	r.logger.Info().Msg("projection runner stopped")
 	return runErr
 }

@@ -67,6 +67,10 @@ func (r *Runner) Status(ctx context.Context) ([]ProjectorStatus, error) {
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return nil, fmt.Errorf("read checkpoint %s: %w", w.checkpointKey, err)
 		}
+		if err == nil {
+			// The stored checkpoint lags while the projector ignores events.
+			checkpoint = max(checkpoint, r.liveCheckpoint(w))
+		}
 		parked, err := decodeParked(cmds[i].parked.Val())
 		if err != nil {
 			return nil, fmt.Errorf("read parked events %s: %w", w.parkedKey, err)
@@ -93,6 +97,17 @@ func decodeParked(records []string) ([]ParkedEvent, error) {
 		parked = append(parked, p)
 	}
 	return parked, nil
+}
+
+// liveCheckpoint returns w's in-memory checkpoint while its handler runs,
+// and 0 otherwise.
+func (r *Runner) liveCheckpoint(w *worker) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running || w.restarting {
+		return 0
+	}
+	return w.checkpoint
 }
 
 func (r *Runner) state(w *worker) string {

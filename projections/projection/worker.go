@@ -29,7 +29,8 @@ type worker struct {
 	applyMu sync.Mutex
 
 	// Guarded by Runner.mu.
-	checkpoint uint64
+	checkpoint uint64 // the last event applied, parked or ignored
+	stored     uint64 // the checkpoint last committed to Redis; changes under applyMu
 	startHead  uint64 // the source head when this handler started
 	caughtUp   bool   // the checkpoint reached startHead or a later head
 	rebuilding bool   // started from position 0 after its keys were dropped
@@ -101,6 +102,7 @@ func (r *Runner) start(ctx context.Context, w *worker) error {
 	generation := w.generation
 	w.cancelGen = cancelGen
 	w.checkpoint = checkpoint
+	w.stored = checkpoint
 	w.startHead = head
 	w.caughtUp = checkpoint >= head
 	w.rebuilding = (rebuilt || w.rebuilding) && !w.caughtUp
@@ -110,7 +112,9 @@ func (r *Runner) start(ctx context.Context, w *worker) error {
 
 	handlerName := fmt.Sprintf("%s#%d", w.name, generation)
 	subscriber = generationSubscriber{Subscriber: subscriber, genCtx: genCtx}
-	handler := r.router.AddConsumerHandler(handlerName, "all", subscriber, r.handleFunc(genCtx, w, generation))
+	kick := make(chan struct{}, 1)
+	go r.flushIdle(genCtx, w, generation, kick)
+	handler := r.router.AddConsumerHandler(handlerName, "all", subscriber, r.handleFunc(genCtx, w, generation, kick))
 	if r.router.IsRunning() {
 		// NOTE: when Subscribe fails here, Watermill keeps the unstarted
 		// handler registered and router.Close waits CloseTimeout for it. The
