@@ -169,6 +169,12 @@ func runFirstSale(t *testing.T, redisURL string) *store {
 		t.Fatalf("wrong password = %d, want 401", wrong.Status)
 	}
 	c.login(t)
+	if name := c.expect(200, "GET", "/api/store", nil).object(t)["name"]; name != "Acceptance eSIMs" {
+		t.Errorf("store name = %v", name)
+	}
+	if session := c.expect(200, "GET", "/api/auth/session", nil).object(t); session["csrf_token"] != c.csrf {
+		t.Errorf("session = %v, want the sign-in's CSRF token", session)
+	}
 	csrf := c.csrf
 	c.csrf = "not-the-token"
 	c.expect(403, "PUT", "/api/admin/providers/esim-access", map[string]any{})

@@ -162,3 +162,12 @@ func (s *Service) Admin(ctx context.Context, id string) (Admin, error) {
 func errAdminNotFound() error {
 	return apperr.NotFound("admin_not_found", "admin not found")
 }
+
+// StoreName returns the name given at installation, or "" before it.
+func (s *Service) StoreName(ctx context.Context) (string, error) {
+	store, err := s.store(ctx)
+	if err != nil {
+		return "", err
+	}
+	return store.Name, nil
+}

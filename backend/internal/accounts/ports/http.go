@@ -26,6 +26,7 @@ const CSRFHeader = "X-CSRF-Token"
 type Accounts interface {
 	Install(ctx context.Context, cmd accountsapp.Install) (eventstore.AppendResult, error)
 	IsInstalled(ctx context.Context) (bool, error)
+	StoreName(ctx context.Context) (string, error)
 	LoginFrom(ctx context.Context, email, password, clientIP string) (accountsapp.Session, error)
 	Authenticate(ctx context.Context, token string) (accountsapp.Session, error)
 	Logout(ctx context.Context, token string) error
@@ -40,6 +41,24 @@ func Routes(api fiber.Router, accounts Accounts, secureCookies bool) {
 			return err
 		}
 		return c.JSON(fiber.Map{"installed": installed})
+	})
+	api.Get("/store", func(c *fiber.Ctx) error {
+		name, err := accounts.StoreName(c.UserContext())
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"name": name})
+	})
+	api.Get("/auth/session", func(c *fiber.Ctx) error {
+		token := c.Cookies(SessionCookie)
+		if token == "" {
+			return &apperr.Error{Kind: apperr.KindUnauthorized, Code: "unauthenticated", Message: "sign in as an admin first"}
+		}
+		session, err := accounts.Authenticate(c.UserContext(), token)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"csrf_token": session.CSRFToken, "admin": fiber.Map{"id": session.AdminID, "email": session.Email}})
 	})
 	api.Post("/install", web.LimitBody(web.DefaultBodyLimit), func(c *fiber.Ctx) error {
 		var cmd accountsapp.Install

@@ -136,7 +136,7 @@ func (h handlers) updatePackage(c *fiber.Ctx) error {
 		if text != "null" {
 			var number json.Number
 			if strings.HasPrefix(text, `"`) || json.Unmarshal(raw, &number) != nil {
-				return apperr.Invalid("margin_override", "invalid_type", "margin_override must be a JSON number or null")
+				return apperr.Invalid("margin_override", "invalid_type", "margin_override must be a number such as 12.5, or null to use the provider margin")
 			}
 			value := number.String()
 			cmd.MarginOverride = &value

@@ -126,14 +126,26 @@ func jsonPath(namespace string) string {
 	return rest
 }
 
+// unitOf names what a length rule counts: characters of a string, items
+// of a list; numbers need no unit.
+func unitOf(fe validator.FieldError) string {
+	switch fe.Kind() {
+	case reflect.String:
+		return " characters"
+	case reflect.Slice, reflect.Map, reflect.Array:
+		return " items"
+	}
+	return ""
+}
+
 func describe(field string, fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "required":
 		return field + " is required"
 	case "min", "gte":
-		return fmt.Sprintf("%s must be at least %s", field, fe.Param())
+		return fmt.Sprintf("%s must be at least %s%s", field, fe.Param(), unitOf(fe))
 	case "max", "lte":
-		return fmt.Sprintf("%s must be at most %s", field, fe.Param())
+		return fmt.Sprintf("%s must be at most %s%s", field, fe.Param(), unitOf(fe))
 	case "oneof":
 		return fmt.Sprintf("%s must be one of: %s", field, strings.ReplaceAll(fe.Param(), " ", ", "))
 	case "email":

@@ -34,3 +34,14 @@ func TestValidate_namesJSONField(t *testing.T) {
 		t.Errorf("valid command: %v", err)
 	}
 }
+
+type named struct {
+	Name string `json:"name" validate:"max=3"`
+}
+
+func TestValidate_lengthMessageNamesUnit(t *testing.T) {
+	appErr, _ := As(Validate(named{Name: "abcd"}))
+	if appErr == nil || appErr.Message != "name must be at most 3 characters" {
+		t.Errorf("got %+v", appErr)
+	}
+}

@@ -209,7 +209,7 @@ func decimalText(field string, raw json.RawMessage, required bool) (string, erro
 	}
 	var number json.Number
 	if strings.HasPrefix(text, `"`) || json.Unmarshal(raw, &number) != nil {
-		return "", apperr.Invalid(field, "invalid_type", field+" must be a JSON number, such as 12.5")
+		return "", apperr.Invalid(field, "invalid_type", field+" must be a number, such as 12.5")
 	}
 	return number.String(), nil
 }
@@ -224,7 +224,7 @@ func stringMap(field string, raw json.RawMessage) (map[string]string, error) {
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		return nil, apperr.Invalid(field, "invalid_type", field+" must be a JSON object of strings")
+		return nil, apperr.Invalid(field, "invalid_type", field+" must be an object whose values are text")
 	}
 	for key, member := range members {
 		var value string
@@ -232,7 +232,7 @@ func stringMap(field string, raw json.RawMessage) (map[string]string, error) {
 			continue
 		}
 		if err := json.Unmarshal(member, &value); err != nil {
-			return nil, apperr.Invalid(field+"."+key, "invalid_type", field+"."+key+" must be a string")
+			return nil, apperr.Invalid(field+"."+key, "invalid_type", field+"."+key+" must be text")
 		}
 		values[key] = value
 	}

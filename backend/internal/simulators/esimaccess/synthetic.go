@@ -81,9 +81,21 @@ func syntheticPackage(index int) Package {
 	}
 }
 
+// planTier names the generated variants of one country, size and validity,
+// so that a large synthetic catalog has no two packages a customer cannot
+// tell apart.
+func planTier(index, places int) string {
+	tiers := []string{"", " Plus", " Max", " Pro", " Flex", " Go"}
+	cycle := index / (10 * places)
+	if cycle < len(tiers) {
+		return tiers[cycle]
+	}
+	return fmt.Sprintf(" Edition %d", cycle+1)
+}
+
 func countryPackage(code string, index int, gigabytes int64, days int) Package {
 	c := syntheticCountries[(index/10)%len(syntheticCountries)]
-	name := fmt.Sprintf("%s %dGB %dDays", c.name, gigabytes, days)
+	name := fmt.Sprintf("%s %dGB %dDays%s", c.name, gigabytes, days, planTier(index, len(syntheticCountries)))
 	// 0.90 USD per GB plus 0.02 USD per day, and a few cents that vary with
 	// the index so that prices differ.
 	price := gigabytes*9000 + int64(days)*200 + int64(index%7)*100
@@ -93,7 +105,7 @@ func countryPackage(code string, index int, gigabytes int64, days int) Package {
 
 func regionalPackage(code string, index int, gigabytes int64, days int) Package {
 	r := syntheticRegions[(index/10)%len(syntheticRegions)]
-	name := fmt.Sprintf("%s (%d areas) %dGB %dDays", r.name, len(r.countries), gigabytes, days)
+	name := fmt.Sprintf("%s (%d areas) %dGB %dDays%s", r.name, len(r.countries), gigabytes, days, planTier(index, len(syntheticRegions)))
 	price := gigabytes*12000 + int64(days)*300 + int64(index%5)*100
 	return basePackage(code, r.code+"_"+strconv.FormatInt(gigabytes, 10)+"_"+strconv.Itoa(days),
 		name, price, gigabytes<<30, 1, days, r.countries, r.code)
@@ -101,7 +113,7 @@ func regionalPackage(code string, index int, gigabytes int64, days int) Package 
 
 func dayPass(code string, index int) Package {
 	c := syntheticCountries[(index/10)%len(syntheticCountries)]
-	name := c.name + " 1GB/Day"
+	name := c.name + " 1GB/Day" + planTier(index, len(syntheticCountries))
 	return basePackage(code, c.code+"_1_Daily", name, 8000+int64(index%4)*500, 1<<30, 2, 1, []string{c.code}, c.code)
 }
 
