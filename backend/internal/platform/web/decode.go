@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -61,8 +62,12 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		expected := jsonKind(typeErr.Type.Kind().String())
+		if strings.HasPrefix(typeErr.Type.Kind().String(), "int") || strings.HasPrefix(typeErr.Type.Kind().String(), "uint") {
+			expected = "whole number"
+		}
 		return apperr.Invalid(typeErr.Field, "invalid_type",
-			fmt.Sprintf("%s must be a JSON %s, not %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value))
+			fmt.Sprintf("%s must be a %s, not %s", typeErr.Field, expected, typeErr.Value))
 	}
 	var syntaxErr *json.SyntaxError
 	if errors.As(err, &syntaxErr) {
@@ -74,7 +79,7 @@ func jsonError(err error) error {
 func jsonKind(goKind string) string {
 	switch goKind {
 	case "string":
-		return "string"
+		return "text"
 	case "bool":
 		return "boolean"
 	case "int", "int64", "int32", "uint64", "float64":
