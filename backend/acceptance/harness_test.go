@@ -254,3 +254,7 @@ func exportEvents(t *testing.T, env []string, args ...string) []string {
 }
 
 func fmtAddr(addr string) string { return fmt.Sprintf("http://%s", addr) }
+
+func dialTCP(addr string) (net.Conn, error) {
+	return net.DialTimeout("tcp", addr, time.Second)
+}

@@ -137,10 +137,7 @@ func runLiveFulfilment(t *testing.T, provider simulatedProvider) {
 		t.Errorf("the buyer's order view shows the provider order id: %v", order)
 	}
 	history := c.expect(200, "GET", "/api/admin/orders/"+orderID+"/history", nil).list(t)
-	var types []string
-	for _, entry := range history {
-		types = append(types, entry["type"].(string))
-	}
+	types := lifecycleTypes(history)
 	if want := "OrderPlaced,OrderPaid,ProvisioningStarted,ProviderOrderPlaced,ESIMIssued"; strings.Join(types, ",") != want {
 		t.Errorf("order history = %v, want %s", types, want)
 	}

@@ -36,6 +36,7 @@ const (
 	typeProviderMarginSet     = "ProviderMarginSet"
 	typePackageMarginSet      = "PackageMarginSet"
 	typeProviderCredentialSet = "ProviderCredentialSet"
+	typePaymentCredentialSet  = "PaymentCredentialSet"
 )
 
 const keyPrefix = "audit:"
@@ -66,7 +67,7 @@ type storedEntry struct {
 }
 
 // auditEvent holds the fields of every event that this read model uses.
-// ProviderCredentialSet's sealed value is deliberately absent.
+// The sealed value of the credential events is deliberately absent.
 type auditEvent struct {
 	// AdminCreated
 	AdminID string `json:"admin_id"`
@@ -78,7 +79,10 @@ type auditEvent struct {
 	OldPercent *string `json:"old_percent"`
 	NewPercent *string `json:"new_percent"`
 
-	// ProviderCredentialSet
+	// PaymentCredentialSet
+	Gateway string `json:"gateway"`
+
+	// ProviderCredentialSet and PaymentCredentialSet
 	Field          string  `json:"field"`
 	OldFingerprint *string `json:"old_fingerprint"`
 	Fingerprint    string  `json:"fingerprint"`
@@ -97,7 +101,8 @@ func (projector) KeyPrefix() string { return keyPrefix }
 // the event was recorded and its actor the event's actor id.
 func (projector) Apply(ctx context.Context, _ redis.Cmdable, tx redis.Pipeliner, ev projection.Event) error {
 	switch ev.Type {
-	case typeAdminCreated, typeProviderMarginSet, typePackageMarginSet, typeProviderCredentialSet:
+	case typeAdminCreated, typeProviderMarginSet, typePackageMarginSet, typeProviderCredentialSet,
+		typePaymentCredentialSet:
 	default:
 		return nil
 	}
@@ -147,6 +152,15 @@ func entryOf(ev projection.Event, payload auditEvent) (storedEntry, string, erro
 		entry.Subject = "package:" + payload.PackageID
 		entry.Old, entry.New = payload.OldPercent, payload.NewPercent
 		return entry, KindMargin, nil
+	case typePaymentCredentialSet:
+		if payload.Gateway == "" || payload.Field == "" {
+			return storedEntry{}, "", fmt.Errorf("decode %s: missing gateway or field", ev.Type)
+		}
+		fingerprint := payload.Fingerprint
+		entry.Action = ActionCredentialSet
+		entry.Subject = "payments:" + payload.Gateway + ":" + payload.Field
+		entry.Old, entry.New = payload.OldFingerprint, &fingerprint
+		return entry, KindCredentials, nil
 	default:
 		if payload.Slug == "" || payload.Field == "" {
 			return storedEntry{}, "", fmt.Errorf("decode %s: missing slug or field", ev.Type)

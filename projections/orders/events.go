@@ -17,6 +17,8 @@ const (
 	typeOrderFailed         = "OrderFailed"
 	typeProviderOrderPlaced = "ProviderOrderPlaced"
 	typeProvisioningRetried = "ProvisioningRetried"
+	typeOrderCancelled      = "OrderCancelled"
+	typeOrderRefunded       = "OrderRefunded"
 )
 
 // orderEvent holds the fields of every order event that this read model
@@ -47,6 +49,13 @@ type orderEvent struct {
 
 	// ProviderOrderPlaced
 	ProviderOrderID string `json:"provider_order_id"`
+
+	// OrderCancelled
+	CancelledAt time.Time `json:"cancelled_at"`
+
+	// OrderRefunded
+	Amount     money.Money `json:"amount"`
+	RefundedAt time.Time   `json:"refunded_at"`
 }
 
 func decodeEvent(eventType string, data []byte) (orderEvent, error) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"esimscan/backend/money"
 	"esimscan/projections/projection"
 )
 
@@ -31,7 +32,7 @@ func (projector) Apply(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeline
 	case typeOrderPlaced:
 		return applyPlaced(ctx, tx, ev)
 	case typeOrderPaid, typeProvisioningStarted, typeProviderOrderPlaced, typeESIMIssued, typeOrderFailed,
-		typeProvisioningRetried:
+		typeProvisioningRetried, typeOrderCancelled, typeOrderRefunded:
 		return applyProgress(ctx, rdb, tx, ev)
 	}
 	return nil
@@ -70,6 +71,23 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 	return nil
 }
 
+// applyRefund adds a refund to the payment. The order becomes refunded
+// once refunds reach its total, which is what was paid.
+func applyRefund(view *OrderView, amount money.Money) {
+	if view.Payment == nil {
+		view.Payment = &Payment{}
+	}
+	refunded := money.Money{Currency: amount.Currency}
+	if view.Payment.Refunded != nil {
+		refunded = *view.Payment.Refunded
+	}
+	refunded.Amount += amount.Amount
+	view.Payment.Refunded = &refunded
+	if refunded.Amount >= view.Total.Amount {
+		view.Status = StatusRefunded
+	}
+}
+
 // applyProgress moves an order along pending_payment → paid → provisioning
 // → issued, or to failed and back to provisioning on a retry, and keeps the
 // status index in step.
@@ -104,6 +122,12 @@ func applyProgress(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, e
 	case typeOrderFailed:
 		view.Status = StatusFailed
 		view.Failure = &Failure{Message: payload.Reason}
+	case typeOrderCancelled:
+		cancelledAt := payload.CancelledAt
+		view.Status = StatusCancelled
+		view.CancelledAt = &cancelledAt
+	case typeOrderRefunded:
+		applyRefund(view, payload.Amount)
 	}
 	if err := saveRecord(ctx, tx, record); err != nil {
 		return err

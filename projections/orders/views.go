@@ -13,6 +13,8 @@ const (
 	StatusProvisioning   = "provisioning"
 	StatusIssued         = "issued"
 	StatusFailed         = "failed"
+	StatusCancelled      = "cancelled"
+	StatusRefunded       = "refunded"
 )
 
 // OrderView is one order. PaidAt and IssuedAt are nil until the order gets
@@ -32,6 +34,7 @@ type OrderView struct {
 	PlacedAt        time.Time    `json:"placed_at"`
 	PaidAt          *time.Time   `json:"paid_at,omitempty"`
 	IssuedAt        *time.Time   `json:"issued_at,omitempty"`
+	CancelledAt     *time.Time   `json:"cancelled_at,omitempty"`
 	Failure         *Failure     `json:"failure"`
 	Payment         *Payment     `json:"payment"`
 	ProviderOrderID string       `json:"provider_order_id,omitempty"`
@@ -68,9 +71,11 @@ type Failure struct {
 }
 
 // Payment is the gateway that took an order's payment and its reference.
+// Refunded is the sum of the order's refunds, nil before the first.
 type Payment struct {
-	Gateway   string `json:"gateway"`
-	Reference string `json:"reference"`
+	Gateway   string       `json:"gateway"`
+	Reference string       `json:"reference"`
+	Refunded  *money.Money `json:"refunded,omitempty"`
 }
 
 // ListFilter selects orders for List. Empty Status and Email match every

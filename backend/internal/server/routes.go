@@ -61,6 +61,9 @@ func (s *Server) routes() *fiber.App {
 	catalogports.AdminRoutes(admin, catalogDeps)
 	ordersports.AdminRoutes(admin, ordersDeps)
 	s.adminRoutes(admin)
+	s.paymentRoutes(api, admin, s.payments)
+	s.paypalRoutes(api)
+	customerRoutes(api, admin, s.email, s.customers)
 
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	app.Use(serveSPA(frontend.Files()))

@@ -15,9 +15,12 @@ import (
 
 	accountsapp "esimscan/backend/internal/accounts/app"
 	catalogapp "esimscan/backend/internal/catalog/app"
+	customersapp "esimscan/backend/internal/customers/app"
+	emailapp "esimscan/backend/internal/email/app"
 	"esimscan/backend/internal/eventstore"
 	"esimscan/backend/internal/eventstore/wmsource"
 	ordersapp "esimscan/backend/internal/orders/app"
+	"esimscan/backend/internal/payments/settings"
 	"esimscan/backend/internal/platform/config"
 	"esimscan/backend/internal/platform/esrepo"
 	"esimscan/backend/internal/platform/logging"
@@ -34,19 +37,23 @@ import (
 
 // Server is one running esimScan process.
 type Server struct {
-	cfg      config.Config
-	logger   zerolog.Logger
-	store    eventstore.Store
-	redis    redisHandle
-	keys     *secrets.Keyring
-	runner   *projection.Runner
-	accounts *accountsapp.Service
-	catalog  *catalogapp.Service
-	provider *providersapp.Service
-	orders   *ordersapp.Service
-	sandbox  *sandbox
-	app      *fiber.App
-	listener net.Listener
+	cfg       config.Config
+	logger    zerolog.Logger
+	store     eventstore.Store
+	redis     redisHandle
+	keys      *secrets.Keyring
+	runner    *projection.Runner
+	accounts  *accountsapp.Service
+	catalog   *catalogapp.Service
+	provider  *providersapp.Service
+	orders    *ordersapp.Service
+	payments  *settings.Service
+	email     *emailapp.Service
+	customers *customersapp.Service
+	paypal    *paypalGateways
+	sandbox   *sandbox
+	app       *fiber.App
+	listener  net.Listener
 }
 
 // Projectors returns one of each read model's projector, in a fixed order.
@@ -122,15 +129,23 @@ func (s *Server) buildServices() {
 		SyncBudget: s.cfg.SyncBudget,
 		Now:        now,
 	})
+	s.payments = newPaymentSettings(repo, s.keys, s.logger.With().Str("component", "payments").Logger())
+	s.paypal = &paypalGateways{settings: s.payments, apiBase: s.cfg.PayPalAPIBase, logger: s.logger.With().Str("component", "paypal").Logger()}
 	s.orders = ordersapp.NewService(ordersapp.Deps{
 		Repo:         repo,
 		Pricing:      pricing{views: catalog.NewQueries(s.redis.Client), catchUp: s.catchUp},
 		Driver:       s.cfg.Driver,
 		TestPayments: s.cfg.TestPayments,
 		Providers:    s.liveProviders(),
-		Logger:       s.logger.With().Str("component", "orders").Logger(),
-		Now:          now,
+		Gateways: paymentGateways{
+			settings: s.payments, stripeAPIBase: s.cfg.StripeAPIBase, testPayments: s.cfg.TestPayments,
+			PayPal: s.paypal.Gateway,
+		},
+		Logger: s.logger.With().Str("component", "orders").Logger(),
+		Now:    now,
 	})
+	s.email = s.newEmailService()
+	s.customers = s.newCustomersService(s.email)
 }
 
 // Addr returns the address the server listens on.
@@ -155,6 +170,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.logger.Error().Err(err).Msg("marking interrupted syncs failed did not finish; they are retried at the next start")
 	}
 	reactions := append(s.provider.Reactions(), s.orders.Reactions()...)
+	reactions = append(reactions, s.email.Reactions()...)
 	background.Add(1)
 	go func() {
 		defer background.Done()
@@ -198,6 +214,8 @@ func (s *Server) shutdown(cancel context.CancelFunc, background *sync.WaitGroup)
 	background.Wait()
 	s.provider.Wait()
 	s.orders.Wait()
+	s.email.Wait()
+	s.customers.Wait()
 	err := errors.Join(httpErr, s.closeStores())
 	s.logger.Info().Msg("stopped")
 	return err

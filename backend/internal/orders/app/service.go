@@ -1,5 +1,6 @@
 // Package app runs the commands of the orders context: placing an order,
-// paying it through the test gateway, fulfilling it by hand, retrying a
+// checkout, recording gateway payments, cancelling, refunding, paying
+// through the test gateway, fulfilling it by hand, retrying a
 // failed provisioning, and the ProvisionESIMOnOrderPaid reaction that
 // drives provisioning with the manual, stub or live driver.
 package app
@@ -61,6 +62,8 @@ const (
 
 // Deps are the collaborators of the orders service. Driver is "manual",
 // "stub" or "live"; TestPayments enables the test payment gateway.
+// Gateways provides the payment gateways of checkout and refunds; without
+// it every gateway reports that it is not configured.
 //
 // The live driver orders from the package's provider through Providers.
 // It waits up to LiveDeadline for the eSIMs after provisioning starts or is
@@ -73,6 +76,7 @@ type Deps struct {
 	Pricing         Pricing
 	Driver          string
 	TestPayments    bool
+	Gateways        Gateways
 	Providers       ProviderClients
 	LiveDeadline    time.Duration
 	PollInterval    time.Duration
@@ -87,6 +91,7 @@ type Service struct {
 	pricing      Pricing
 	driver       string
 	testPayments bool
+	gateways     Gateways
 	logger       zerolog.Logger
 	now          func() time.Time
 
@@ -110,6 +115,7 @@ func NewService(deps Deps) *Service {
 		pricing:      deps.Pricing,
 		driver:       deps.Driver,
 		testPayments: deps.TestPayments,
+		gateways:     deps.Gateways,
 		logger:       deps.Logger.With().Str("component", "orders").Logger(),
 		now:          deps.Now,
 
@@ -219,6 +225,10 @@ func commandError(err error) error {
 		return &apperr.Error{Kind: apperr.KindConflict, Code: transition.Code, Message: transition.Error(), Err: err}
 	case errors.Is(err, domain.ErrAmountMismatch):
 		return &apperr.Error{Kind: apperr.KindConflict, Code: "payment_amount_mismatch", Message: err.Error(), Err: err}
+	case errors.Is(err, domain.ErrRefundExceedsPaid):
+		return &apperr.Error{Kind: apperr.KindInvalid, Code: "refund_exceeds_paid", Field: "amount", Message: err.Error(), Err: err}
+	case errors.Is(err, domain.ErrInvalidRefundAmount):
+		return &apperr.Error{Kind: apperr.KindInvalid, Code: "invalid_amount", Field: "amount", Message: err.Error(), Err: err}
 	case errors.Is(err, domain.ErrESIMCount):
 		return &apperr.Error{Kind: apperr.KindConflict, Code: "esim_count_mismatch", Message: err.Error(), Err: err}
 	}

@@ -15,6 +15,9 @@ const (
 	EventOrderFailed         = "OrderFailed"
 	EventProviderOrderPlaced = "ProviderOrderPlaced"
 	EventProvisioningRetried = "ProvisioningRetried"
+	EventCheckoutStarted     = "CheckoutStarted"
+	EventOrderCancelled      = "OrderCancelled"
+	EventOrderRefunded       = "OrderRefunded"
 )
 
 // Provisioning drivers recorded in ProvisioningStarted.
@@ -112,6 +115,42 @@ type ProvisioningRetried struct {
 	Driver    string    `json:"driver,omitempty"`
 	RetriedAt time.Time `json:"retried_at"`
 }
+
+// CheckoutStarted records that the buyer was sent to a payment gateway.
+// Reference is the gateway's id of the checkout (a Stripe Checkout Session
+// id), empty for the manual gateway.
+type CheckoutStarted struct {
+	OrderID   string    `json:"order_id"`
+	Gateway   string    `json:"gateway"`
+	Reference string    `json:"reference"`
+	At        time.Time `json:"at"`
+}
+
+// OrderCancelled closes an order that was never paid.
+type OrderCancelled struct {
+	OrderID     string    `json:"order_id"`
+	CancelledAt time.Time `json:"cancelled_at"`
+}
+
+// OrderRefunded records money returned to the buyer through the gateway of
+// the payment. Amount may be part of what was paid; RefundReference is the
+// gateway's id of the refund.
+type OrderRefunded struct {
+	OrderID         string      `json:"order_id"`
+	Gateway         string      `json:"gateway"`
+	RefundReference string      `json:"refund_reference"`
+	Amount          money.Money `json:"amount"`
+	RefundedAt      time.Time   `json:"refunded_at"`
+}
+
+// EventType returns the type stored in the log.
+func (CheckoutStarted) EventType() string { return EventCheckoutStarted }
+
+// EventType returns the type stored in the log.
+func (OrderCancelled) EventType() string { return EventOrderCancelled }
+
+// EventType returns the type stored in the log.
+func (OrderRefunded) EventType() string { return EventOrderRefunded }
 
 // EventType returns the type stored in the log.
 func (OrderPlaced) EventType() string { return EventOrderPlaced }

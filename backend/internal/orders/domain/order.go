@@ -14,6 +14,9 @@ import (
 //	pending_payment → paid → provisioning → issued
 //	paid | provisioning → failed
 //	failed → provisioning (an admin's retry)
+//	pending_payment → cancelled
+//	paid | provisioning | issued | failed → refunded (once refunds reach
+//	the amount paid; a partial refund keeps the status)
 type Status string
 
 // Order statuses, as the API shows them.
@@ -23,6 +26,8 @@ const (
 	StatusProvisioning   Status = "provisioning"
 	StatusIssued         Status = "issued"
 	StatusFailed         Status = "failed"
+	StatusCancelled      Status = "cancelled"
+	StatusRefunded       Status = "refunded"
 )
 
 // Codes of the transition errors, stable for API clients.
@@ -34,6 +39,9 @@ const (
 	CodeAlreadyIssued    = "order_already_issued"
 	CodeNotFailable      = "order_not_failable"
 	CodeNotRetryable     = "order_not_retryable"
+	CodeNotCancellable   = "order_not_cancellable"
+	CodeNotRefundable    = "order_not_refundable"
+	CodeAlreadyRefunded  = "order_already_refunded"
 )
 
 // TransitionError reports a command that the order's status forbids.
@@ -115,6 +123,10 @@ type Order struct {
 	// from which the live driver's deadline runs.
 	provisioningSince time.Time
 	providerOrder     ProviderOrderPlaced
+	paid              money.Money // the amount of OrderPaid
+	refunded          money.Money // the sum of every OrderRefunded
+	refunds           int
+	checkout          CheckoutStarted
 }
 
 // Apply folds one stored event into the order. Unknown event types are
@@ -135,6 +147,7 @@ func (o *Order) Apply(eventType string, data []byte) error {
 			return err
 		}
 		o.status, o.gateway, o.reference = StatusPaid, event.Gateway, event.PaymentReference
+		o.paid, o.refunded = event.Amount, money.Money{Currency: event.Amount.Currency}
 	case EventProvisioningStarted:
 		var event ProvisioningStarted
 		if err := decode(eventType, data, &event); err != nil {
@@ -167,6 +180,29 @@ func (o *Order) Apply(eventType string, data []byte) error {
 		o.status, o.failureReason, o.provisioningSince = StatusProvisioning, "", event.RetriedAt
 		if event.Driver != "" {
 			o.driver = event.Driver
+		}
+	default:
+		return o.applyPayment(eventType, data)
+	}
+	return nil
+}
+
+// applyPayment folds the checkout, cancel and refund events.
+func (o *Order) applyPayment(eventType string, data []byte) error {
+	switch eventType {
+	case EventCheckoutStarted:
+		return decode(eventType, data, &o.checkout)
+	case EventOrderCancelled:
+		o.status = StatusCancelled
+	case EventOrderRefunded:
+		var event OrderRefunded
+		if err := decode(eventType, data, &event); err != nil {
+			return err
+		}
+		o.refunded.Amount += event.Amount.Amount
+		o.refunds++
+		if o.refunded.Amount >= o.paid.Amount {
+			o.status = StatusRefunded
 		}
 	}
 	return nil
@@ -229,12 +265,8 @@ func (o *Order) Pay(gateway, reference string, amount money.Money, at time.Time)
 	if o.reference != "" && o.gateway == gateway && o.reference == reference {
 		return nil, nil
 	}
-	switch o.status {
-	case StatusPendingPayment:
-	case StatusPaid, StatusProvisioning, StatusIssued, StatusFailed:
-		return nil, &TransitionError{Code: CodeAlreadyPaid, Action: "pay", Status: o.status}
-	default:
-		return nil, &TransitionError{Code: CodeNotPayable, Action: "pay", Status: o.status}
+	if err := o.checkPayable("pay"); err != nil {
+		return nil, err
 	}
 	if amount != o.placed.Total {
 		return nil, fmt.Errorf("%w: paid %s, total %s", ErrAmountMismatch, amount, o.placed.Total)

@@ -30,6 +30,10 @@ type Service interface {
 	PayWithTestGateway(ctx context.Context, orderID, accessToken string) (eventstore.AppendResult, error)
 	FulfilManually(ctx context.Context, cmd ordersapp.FulfilOrder) (eventstore.AppendResult, error)
 	RetryProvisioning(ctx context.Context, orderID string) (eventstore.AppendResult, error)
+	StartCheckout(ctx context.Context, cmd ordersapp.StartCheckout) (ordersapp.Checkout, error)
+	MarkPaid(ctx context.Context, orderID string) (eventstore.AppendResult, error)
+	CancelOrder(ctx context.Context, orderID string) (eventstore.AppendResult, error)
+	RefundOrder(ctx context.Context, cmd ordersapp.RefundOrder) (eventstore.AppendResult, error)
 }
 
 // Views is the orders read model.
@@ -57,6 +61,7 @@ func PublicRoutes(api fiber.Router, deps Deps) {
 	api.Post("/orders", web.LimitBody(web.DefaultBodyLimit), h.place)
 	api.Get("/orders/:id", h.get)
 	api.Post("/orders/:id/payments/test", h.payTest)
+	api.Post("/orders/:id/checkout", web.LimitBody(web.DefaultBodyLimit), h.checkout)
 	api.Get("/orders/:id/esims/:iccid/qr.png", h.qrCode)
 }
 
@@ -68,6 +73,9 @@ func AdminRoutes(admin fiber.Router, deps Deps) {
 	admin.Get("/orders/:id/history", h.history)
 	admin.Post("/orders/:id/fulfil", web.LimitBody(web.DefaultBodyLimit), h.fulfil)
 	admin.Post("/orders/:id/retry-provisioning", web.LimitBody(web.DefaultBodyLimit), h.retryProvisioning)
+	admin.Post("/orders/:id/mark-paid", web.LimitBody(web.DefaultBodyLimit), h.markPaid)
+	admin.Post("/orders/:id/cancel", web.LimitBody(web.DefaultBodyLimit), h.cancel)
+	admin.Post("/orders/:id/refund", web.LimitBody(web.DefaultBodyLimit), h.refund)
 }
 
 type handlers struct{ Deps }

@@ -19,6 +19,14 @@ const (
 	DefaultDriver            = "manual"
 	DefaultSyncBudgetSeconds = 1800
 	DefaultLogLevel          = "info"
+	DefaultEnv               = EnvDevelopment
+	DefaultStripeAPIBase     = "https://api.stripe.com"
+)
+
+// Environments of ESIMSCAN_ENV.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
 )
 
 // Provisioning drivers.
@@ -44,6 +52,14 @@ type Config struct {
 	Sandbox   bool
 	LogLevel  string
 	LogFormat string // "json" or "console"
+	// Env is "development" or "production"; production refuses test
+	// payments.
+	Env string
+	// StripeAPIBase is the Stripe API host the Stripe client calls.
+	StripeAPIBase string
+	// PayPalAPIBase overrides the PayPal API host; empty means PayPal's own
+	// host for the mode configured in the admin.
+	PayPalAPIBase string
 }
 
 // Lookup returns an environment variable and whether it is set.
@@ -66,6 +82,9 @@ func Load(lookup Lookup) (Config, error) {
 		Driver:        get("ESIM_PROVISIONING_DRIVER", DefaultDriver),
 		LogLevel:      get("ESIMSCAN_LOG_LEVEL", DefaultLogLevel),
 		LogFormat:     get("ESIMSCAN_LOG_FORMAT", "json"),
+		Env:           get("ESIMSCAN_ENV", DefaultEnv),
+		PayPalAPIBase: get("PAYPAL_API_BASE", ""),
+		StripeAPIBase: get("STRIPE_API_BASE", DefaultStripeAPIBase),
 	}
 	var problems []error
 	var err error
@@ -109,7 +128,26 @@ func Load(lookup Lookup) (Config, error) {
 	default:
 		problems = append(problems, fmt.Errorf("ESIMSCAN_LOG_FORMAT: %q is not one of json, console", cfg.LogFormat))
 	}
+	problems = append(problems, paymentProblems(cfg)...)
 	return cfg, errors.Join(problems...)
+}
+
+// paymentProblems checks ESIMSCAN_ENV and STRIPE_API_BASE, and rejects the
+// test payment gateway in production, where it would give eSIMs away.
+func paymentProblems(cfg Config) []error {
+	var problems []error
+	switch cfg.Env {
+	case EnvDevelopment, EnvProduction:
+	default:
+		problems = append(problems, fmt.Errorf("ESIMSCAN_ENV: %q is not one of development, production", cfg.Env))
+	}
+	if cfg.Env == EnvProduction && cfg.TestPayments {
+		problems = append(problems, errors.New("ESIMSCAN_TEST_PAYMENTS: must be 0 when ESIMSCAN_ENV is production"))
+	}
+	if parsed, err := url.Parse(cfg.StripeAPIBase); err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
+		problems = append(problems, errors.New("STRIPE_API_BASE: must be an http:// or https:// URL"))
+	}
+	return problems
 }
 
 func parseFlag(value string) (bool, error) {

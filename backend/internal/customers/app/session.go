@@ -1,0 +1,154 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/platform/passwords"
+)
+
+// Session is a signed-in customer. Token goes in the HttpOnly cookie and
+// CSRFToken in the X-CSRF-Token header of state-changing requests. Redis
+// keeps only the SHA-256 of Token, as the key.
+type Session struct {
+	Token      string    `json:"-"`
+	CSRFToken  string    `json:"csrf_token"`
+	CustomerID string    `json:"customer_id"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+func sessionKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "customersession:" + hex.EncodeToString(sum[:])
+}
+
+// Login checks a customer's email and password and opens a session.
+// Unknown emails, erased customers and wrong passwords return the same
+// Unauthorized error after the same hashing work. An unverified email is
+// a Forbidden error with code "email_not_verified".
+//
+// TODO: count failed attempts per email and address like admin sign-in
+// does; that throttle lives in the accounts context and is not shared yet.
+func (s *Service) Login(ctx context.Context, email, password string) (Session, error) {
+	email = NormalizeEmail(email)
+	if email == "" || password == "" || len(password) > maxPasswordBytes {
+		return Session{}, errInvalidCredentials()
+	}
+	customerID, err := s.customerByEmail(ctx, email)
+	if err != nil {
+		return Session{}, err
+	}
+	if customerID != "" {
+		key, _, err := s.dataKey(ctx, customerID)
+		if err != nil {
+			return Session{}, err
+		}
+		customer, _, err := s.loadCustomer(ctx, customerID)
+		if err != nil {
+			return Session{}, err
+		}
+		if key != nil && customer.Exists() {
+			matches, err := passwords.VerifyPassword(customer.PasswordHash, password)
+			if err != nil {
+				return Session{}, fmt.Errorf("verify password of customer %s: %w", customerID, err)
+			}
+			if !matches {
+				return Session{}, errInvalidCredentials()
+			}
+			if !customer.Verified {
+				return Session{}, &apperr.Error{Kind: apperr.KindForbidden, Code: "email_not_verified",
+					Message: "confirm your email address with the link we sent before signing in"}
+			}
+			return s.openSession(ctx, customerID)
+		}
+	}
+	s.spendHashing(password)
+	return Session{}, errInvalidCredentials()
+}
+
+func (s *Service) spendHashing(password string) {
+	s.dummyOnce.Do(func() {
+		s.dummyHash, _ = passwords.HashPassword(base64.RawURLEncoding.EncodeToString(randomBytes(32)), s.passwordParams)
+	})
+	_, _ = passwords.VerifyPassword(s.dummyHash, password)
+}
+
+func (s *Service) openSession(ctx context.Context, customerID string) (Session, error) {
+	session := Session{
+		Token:      base64.RawURLEncoding.EncodeToString(randomBytes(32)),
+		CSRFToken:  base64.RawURLEncoding.EncodeToString(randomBytes(32)),
+		CustomerID: customerID,
+		ExpiresAt:  s.now().Add(s.sessionTTL).UTC(),
+	}
+	value, err := json.Marshal(session)
+	if err != nil {
+		return Session{}, fmt.Errorf("encode customer session: %w", err)
+	}
+	if err := s.redis.Set(ctx, sessionKey(session.Token), value, s.sessionTTL).Err(); err != nil {
+		return Session{}, fmt.Errorf("store session of customer %s: %w", customerID, err)
+	}
+	s.logger.Info().Str("customer_id", customerID).Msg("customer signed in")
+	return session, nil
+}
+
+// Authenticate returns the session of token. A missing, unknown or
+// expired token is an Unauthorized error with code "unauthenticated".
+func (s *Service) Authenticate(ctx context.Context, token string) (Session, error) {
+	if token == "" {
+		return Session{}, errUnauthenticated()
+	}
+	value, err := s.redis.Get(ctx, sessionKey(token)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return Session{}, errUnauthenticated()
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("read customer session: %w", err)
+	}
+	var session Session
+	if err := json.Unmarshal(value, &session); err != nil {
+		return Session{}, fmt.Errorf("decode customer session: %w", err)
+	}
+	if !s.now().Before(session.ExpiresAt) {
+		return Session{}, errUnauthenticated()
+	}
+	session.Token = token
+	return session, nil
+}
+
+// CheckCSRF compares header with the session's CSRF token in constant
+// time. A mismatch is a Forbidden error with code "csrf_token_invalid".
+func (s *Service) CheckCSRF(session Session, header string) error {
+	if header == "" || subtle.ConstantTimeCompare([]byte(header), []byte(session.CSRFToken)) != 1 {
+		return &apperr.Error{Kind: apperr.KindForbidden, Code: "csrf_token_invalid", Message: "missing or invalid X-CSRF-Token header"}
+	}
+	return nil
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	if err := s.redis.Del(ctx, sessionKey(token)).Err(); err != nil {
+		return fmt.Errorf("delete customer session: %w", err)
+	}
+	return nil
+}
+
+func errInvalidCredentials() error {
+	return &apperr.Error{Kind: apperr.KindUnauthorized, Code: "invalid_credentials", Message: "invalid email or password"}
+}
+
+func errUnauthenticated() error {
+	return &apperr.Error{Kind: apperr.KindUnauthorized, Code: "unauthenticated", Message: "sign in first"}
+}

@@ -1,0 +1,115 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"esimscan/backend/money"
+)
+
+var (
+	// ErrInvalidRefundAmount reports a refund amount that is not positive or
+	// is in another currency than the payment.
+	ErrInvalidRefundAmount = errors.New("invalid refund amount")
+	// ErrRefundExceedsPaid reports a refund larger than what remains of the
+	// payment after earlier refunds.
+	ErrRefundExceedsPaid = errors.New("refund exceeds the amount paid")
+)
+
+// Gateway returns the gateway that took the order's payment, if paid.
+func (o *Order) Gateway() string { return o.gateway }
+
+// Paid returns the amount paid, or a zero Money before payment.
+func (o *Order) Paid() money.Money { return o.paid }
+
+// Refunded returns the sum of the order's refunds.
+func (o *Order) Refunded() money.Money { return o.refunded }
+
+// Refunds returns the number of refunds recorded.
+func (o *Order) Refunds() int { return o.refunds }
+
+// RefundableAmount returns what remains of the payment after refunds: zero
+// before payment and after a full refund.
+func (o *Order) RefundableAmount() money.Money {
+	return money.Money{Amount: o.paid.Amount - o.refunded.Amount, Currency: o.paid.Currency}
+}
+
+// Checkout returns the last CheckoutStarted, whose Gateway is empty while
+// no checkout started.
+func (o *Order) Checkout() CheckoutStarted { return o.checkout }
+
+// StartCheckout decides that the buyer of a pending order goes to gateway.
+// A paid order returns a TransitionError with CodeAlreadyPaid, and any
+// other status CodeNotPayable.
+func (o *Order) StartCheckout(gateway, reference string, at time.Time) (CheckoutStarted, error) {
+	if err := o.checkPayable("start checkout of"); err != nil {
+		return CheckoutStarted{}, err
+	}
+	return CheckoutStarted{OrderID: o.placed.OrderID, Gateway: gateway, Reference: reference, At: at.UTC()}, nil
+}
+
+// CheckPayable returns the TransitionError that StartCheckout and Pay
+// would return for the order's status, or nil for a pending order.
+func (o *Order) CheckPayable() error { return o.checkPayable("pay") }
+
+func (o *Order) checkPayable(action string) error {
+	switch o.status {
+	case StatusPendingPayment:
+		return nil
+	case StatusPaid, StatusProvisioning, StatusIssued, StatusFailed, StatusRefunded:
+		return &TransitionError{Code: CodeAlreadyPaid, Action: action, Status: o.status}
+	default:
+		return &TransitionError{Code: CodeNotPayable, Action: action, Status: o.status}
+	}
+}
+
+// Cancel decides the cancellation of an order that is not paid. Any other
+// status returns a TransitionError with CodeNotCancellable.
+func (o *Order) Cancel(at time.Time) (OrderCancelled, error) {
+	if o.status != StatusPendingPayment {
+		return OrderCancelled{}, &TransitionError{Code: CodeNotCancellable, Action: "cancel", Status: o.status}
+	}
+	return OrderCancelled{OrderID: o.placed.OrderID, CancelledAt: at.UTC()}, nil
+}
+
+// CheckRefund reports whether amount can be refunded now: the order must
+// be paid and not wholly refunded (TransitionError with CodeNotRefundable
+// or CodeAlreadyRefunded), and amount must be positive, in the payment's
+// currency (ErrInvalidRefundAmount) and at most RefundableAmount
+// (ErrRefundExceedsPaid).
+func (o *Order) CheckRefund(amount money.Money) error {
+	switch o.status {
+	case StatusPaid, StatusProvisioning, StatusIssued, StatusFailed:
+	case StatusRefunded:
+		return &TransitionError{Code: CodeAlreadyRefunded, Action: "refund", Status: o.status}
+	default:
+		return &TransitionError{Code: CodeNotRefundable, Action: "refund", Status: o.status}
+	}
+	if amount.Amount <= 0 || amount.Currency != o.paid.Currency {
+		return fmt.Errorf("%w: %s for a payment in %s", ErrInvalidRefundAmount, amount, o.paid.Currency)
+	}
+	if remaining := o.RefundableAmount(); amount.Amount > remaining.Amount {
+		return fmt.Errorf("%w: %s requested, %s refundable", ErrRefundExceedsPaid, amount, remaining)
+	}
+	return nil
+}
+
+// Refund decides a refund the gateway of the payment accepted, under the
+// rules of CheckRefund. A refund of the whole refundable amount moves the
+// order to refunded.
+func (o *Order) Refund(refundReference string, amount money.Money, at time.Time) (OrderRefunded, error) {
+	if err := o.CheckRefund(amount); err != nil {
+		return OrderRefunded{}, err
+	}
+	return OrderRefunded{
+		OrderID:         o.placed.OrderID,
+		Gateway:         o.gateway,
+		RefundReference: refundReference,
+		Amount:          amount,
+		RefundedAt:      at.UTC(),
+	}, nil
+}
+
+// Email returns the buyer's email address.
+func (o *Order) Email() string { return o.placed.Email }

@@ -1,0 +1,49 @@
+package server
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	accountsports "esimscan/backend/internal/accounts/ports"
+	customersapp "esimscan/backend/internal/customers/app"
+	customersports "esimscan/backend/internal/customers/ports"
+	emailapp "esimscan/backend/internal/email/app"
+	emailports "esimscan/backend/internal/email/ports"
+	"esimscan/backend/internal/platform/esrepo"
+)
+
+// newEmailService builds the email service: SMTP settings, test emails,
+// transactional email and the eSIM delivery reaction.
+func (s *Server) newEmailService() *emailapp.Service {
+	return emailapp.NewService(emailapp.Deps{
+		Repo:   &esrepo.Repository{Store: s.store},
+		Keys:   s.keys,
+		Logger: s.logger.With().Str("component", "email").Logger(),
+		Now:    func() time.Time { return time.Now().UTC() },
+	})
+}
+
+// newCustomersService builds the customers service, which mails through
+// mail. Links in its emails start with the listen address.
+// TODO: take the store's public URL from the configuration once it has
+// one, because behind a proxy the listen address is not what customers open.
+func (s *Server) newCustomersService(mail *emailapp.Service) *customersapp.Service {
+	return customersapp.NewService(customersapp.Deps{
+		Repo:    &esrepo.Repository{Store: s.store},
+		Redis:   s.redis.Client,
+		Keys:    s.keys,
+		Mailer:  mail,
+		BaseURL: "http://" + s.cfg.Addr,
+		Logger:  s.logger.With().Str("component", "customers").Logger(),
+		Now:     func() time.Time { return time.Now().UTC() },
+	})
+}
+
+// customerRoutes registers the customer and email endpoints: the public
+// ones on api and the admin ones on admin.
+func customerRoutes(api, admin fiber.Router, mail *emailapp.Service, customers *customersapp.Service) {
+	customersports.PublicRoutes(api, customers, false)
+	customersports.AdminRoutes(admin, customers, accountsports.AdminID)
+	emailports.AdminRoutes(admin, mail, accountsports.AdminID)
+}

@@ -1,0 +1,197 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/rs/zerolog"
+
+	"esimscan/backend/internal/eventstore"
+	"esimscan/backend/internal/payments"
+	"esimscan/backend/internal/payments/paypal"
+	"esimscan/backend/internal/payments/settings"
+	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/platform/esrepo"
+)
+
+// paypalReturnPath is the store's route that PayPal sends the customer's
+// browser back to after approval: it captures the payment on the server,
+// then redirects to the order page.
+const paypalReturnPath = "/api/checkout/paypal/return"
+
+// paypalGateways builds the PayPal gateway from the stored settings and
+// keeps it while they stay the same, because the gateway caches its OAuth
+// token.
+type paypalGateways struct {
+	settings *settings.Service
+	apiBase  string
+	logger   zerolog.Logger
+
+	mu      sync.Mutex
+	key     [32]byte
+	gateway *paypal.Gateway
+}
+
+// Gateway returns the configured PayPal gateway, wrapped so that checkouts
+// return through the store's capture route.
+func (p *paypalGateways) Gateway(ctx context.Context) (payments.Gateway, error) {
+	gateway, err := p.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return paypalCheckout{gateway}, nil
+}
+
+func (p *paypalGateways) current(ctx context.Context) (*paypal.Gateway, error) {
+	credentials, err := p.settings.PayPal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !credentials.Enabled {
+		return nil, fmt.Errorf("paypal: %w", payments.ErrNotConfigured)
+	}
+	// A digest of the settings, so the cache holds no second copy of the
+	// secret in a comparable string.
+	key := sha256.Sum256([]byte(credentials.ClientID + "\x00" + credentials.ClientSecret + "\x00" +
+		credentials.WebhookID + "\x00" + credentials.Mode + "\x00" + p.apiBase))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.gateway != nil && p.key == key {
+		return p.gateway, nil
+	}
+	gateway, err := paypal.New(paypal.Config{
+		ClientID:     credentials.ClientID,
+		ClientSecret: credentials.ClientSecret,
+		WebhookID:    credentials.WebhookID,
+		Mode:         credentials.Mode,
+		APIBase:      p.apiBase,
+		Logger:       p.logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("paypal: %w", err)
+	}
+	p.gateway, p.key = gateway, key
+	return gateway, nil
+}
+
+// paypalCheckout sends the customer back to the capture route instead of
+// straight to the order page.
+type paypalCheckout struct{ *paypal.Gateway }
+
+func (g paypalCheckout) StartCheckout(ctx context.Context, req payments.CheckoutRequest) (payments.Checkout, error) {
+	if page, err := url.Parse(req.ReturnURL); err == nil && page.Host != "" {
+		returnURL := url.URL{Scheme: page.Scheme, Host: page.Host, Path: paypalReturnPath,
+			RawQuery: url.Values{"order": {req.OrderID}}.Encode()}
+		req.ReturnURL = returnURL.String()
+	}
+	return g.Gateway.StartCheckout(ctx, req)
+}
+
+// paypalRoutes registers the capture route of the customer's return and
+// the webhook that captures approved orders of customers who closed the
+// tab.
+func (s *Server) paypalRoutes(api fiber.Router) {
+	logger := s.logger.With().Str("component", "paypal").Logger()
+	api.Get(paypalReturnPath[len("/api"):], func(c *fiber.Ctx) error {
+		orderID, token := c.Query("order"), c.Query("token")
+		if orderID == "" || token == "" {
+			return apperr.Invalid("token", "invalid_required", "the PayPal return link lacks its order or token")
+		}
+		page := "/orders/" + url.PathEscape(orderID)
+		gateway, err := s.paypal.current(c.UserContext())
+		if err != nil {
+			return err
+		}
+		payment, err := gateway.Capture(c.UserContext(), token)
+		if errors.Is(err, paypal.ErrCaptureNotCompleted) {
+			// The PAYMENT.CAPTURE.COMPLETED webhook records it later.
+			return c.Redirect(page+"?checkout=pending", http.StatusFound)
+		}
+		if err != nil {
+			logger.Error().Err(err).Str("order_id", orderID).Msg("capturing an approved PayPal order failed")
+			return c.Redirect(page+"?checkout=failed", http.StatusFound)
+		}
+		if payment.OrderID != orderID {
+			logger.Error().Str("order_id", orderID).Str("paypal_order_for", payment.OrderID).Msg("PayPal return names another order")
+			return c.Redirect(page+"?checkout=failed", http.StatusFound)
+		}
+		if err := s.orders.RecordPayment(c.UserContext(), "paypal", payment); err != nil {
+			return err
+		}
+		return c.Redirect(page+"?checkout=success", http.StatusFound)
+	})
+	api.Post("/webhooks/paypal", func(c *fiber.Ctx) error {
+		return s.handlePayPalWebhook(c, logger)
+	})
+}
+
+// handlePayPalWebhook verifies the delivery with PayPal over the raw body,
+// records each event once, and answers 5xx whenever the event could not be
+// recorded, so PayPal delivers it again.
+func (s *Server) handlePayPalWebhook(c *fiber.Ctx, logger zerolog.Logger) error {
+	ctx := c.UserContext()
+	gateway, err := s.paypal.current(ctx)
+	if err != nil {
+		return &apperr.Error{Kind: apperr.KindUnavailable, Code: "paypal_not_configured", Message: "PayPal is not configured"}
+	}
+	headers := http.Header{}
+	c.Request().Header.VisitAll(func(key, value []byte) { headers.Add(string(key), string(value)) })
+	body := append([]byte(nil), c.Body()...)
+	event, err := gateway.VerifyWebhook(ctx, headers, body)
+	if errors.Is(err, paypal.ErrInvalidWebhook) {
+		return apperr.BadRequest("invalid_webhook", "the webhook could not be verified with PayPal")
+	}
+	if err != nil {
+		logger.Warn().Err(err).Msg("verifying a PayPal webhook failed; PayPal will deliver it again")
+		return &apperr.Error{Kind: apperr.KindUnavailable, Code: "webhook_not_verified", Message: "try again later"}
+	}
+	repo := &esrepo.Repository{Store: s.store}
+	stream := "paypal-event-" + event.ID
+	if _, err := s.store.ReadStream(ctx, stream, 0); err == nil {
+		return c.JSON(fiber.Map{"received": true, "duplicate": true})
+	} else if !errors.Is(err, eventstore.ErrStreamNotFound) {
+		return err
+	}
+	if err := s.applyPayPalEvent(ctx, gateway, event); err != nil {
+		logger.Error().Err(err).Str("event_id", event.ID).Str("type", event.Type).Msg("recording a PayPal webhook failed")
+		return &apperr.Error{Kind: apperr.KindUnavailable, Code: "webhook_not_recorded", Message: "try again later"}
+	}
+	_, err = repo.Append(esrepo.WithActor(ctx, "paypal"), stream, eventstore.NoStream(), paypalEventRecorded{ID: event.ID, Type: event.Type})
+	if err != nil && !errors.Is(err, esrepo.ErrConflict) {
+		return err
+	}
+	return c.JSON(fiber.Map{"received": true})
+}
+
+func (s *Server) applyPayPalEvent(ctx context.Context, gateway *paypal.Gateway, event paypal.Event) error {
+	switch event.Type {
+	case paypal.EventOrderApproved:
+		payment, err := gateway.Capture(ctx, event.OrderID)
+		if err != nil {
+			return err
+		}
+		return s.orders.RecordPayment(ctx, "paypal", payment)
+	case paypal.EventCaptureCompleted:
+		return s.orders.RecordPayment(ctx, "paypal", payments.Payment{
+			OrderID: event.CustomID, Reference: event.CaptureID, Amount: event.Amount,
+		})
+	}
+	// Refunds are recorded when the admin starts them; other types carry
+	// nothing the store reads.
+	return nil
+}
+
+// paypalEventRecorded marks a PayPal webhook event as handled; its stream
+// is the event's id, appended with "no stream" expected.
+type paypalEventRecorded struct {
+	ID   string `json:"event_id"`
+	Type string `json:"type"`
+}
+
+func (paypalEventRecorded) EventType() string { return "PayPalEventRecorded" }
