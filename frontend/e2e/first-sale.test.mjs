@@ -1,8 +1,10 @@
 // The first sale, end to end through the UI in a real Chromium. An admin
 // installs the store, signs in, connects eSIM Access with the sandbox
 // settings, then tests, syncs and enables it. A customer then buys a package,
-// pays with the test gateway and sees the eSIM with its QR image. The store at
-// ESIMSCAN_E2E_URL must run with ESIMSCAN_TEST_PAYMENTS=1 and the sandbox on.
+// pays with the test gateway and sees the eSIM with its QR image. The admin
+// then opens the order, the catalog and the projections, and signs out. The
+// store at ESIMSCAN_E2E_URL must run with ESIMSCAN_TEST_PAYMENTS=1 and the
+// sandbox on.
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { test } from "node:test";
@@ -26,6 +28,7 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   const pageErrors = [];
   page.on("pageerror", (err) => pageErrors.push(err.message));
+  let installedHere = false;
 
   await t.test("installs the store or signs in", async () => {
     await page.goto(`${BASE_URL}/admin`);
@@ -38,18 +41,43 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
       await page.getByLabel("Admin password").fill(ADMIN_PASSWORD);
       await page.getByRole("button", { name: "Install store" }).click();
       await login.waitFor();
+      installedHere = true;
     }
     await page.getByLabel("Email").fill(ADMIN_EMAIL);
     await page.getByLabel("Password").fill(ADMIN_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Providers" }).waitFor();
+    await page.getByText(`Signed in as ${ADMIN_EMAIL}`).waitFor();
+    if (installedHere) {
+      await page.getByRole("link", { name: "Wanderdata" }).waitFor();
+      assert.equal(await page.title(), "Wanderdata");
+    }
+  });
+
+  await t.test("keeps the admin signed in in a new tab", async () => {
+    const tab = await browser.context.newPage();
+    tab.setDefaultTimeout(STEP_TIMEOUT_MS);
+    tab.on("pageerror", (err) => pageErrors.push(err.message));
+    await tab.goto(`${BASE_URL}/admin/projections`);
+    await tab.getByRole("heading", { name: "Projections" }).waitFor();
+    await tab.getByText(`Signed in as ${ADMIN_EMAIL}`).waitFor();
+    await tab.close();
   });
 
   await t.test("connects eSIM Access with the sandbox settings", async () => {
     await page.getByRole("link", { name: "eSIM Access" }).click();
+    await page.getByRole("button", { name: "Use sandbox settings" }).waitFor();
+    const unsaved = page.getByText("Save the settings first: Test and Sync use the saved settings.");
+    if (await unsaved.isVisible()) {
+      assert.ok(await page.getByRole("button", { name: "Test", exact: true }).isDisabled(), "Test waits for a save");
+      assert.ok(await page.getByRole("button", { name: "Sync", exact: true }).isDisabled(), "Sync waits for a save");
+      assert.ok(await page.getByRole("button", { name: "Enable", exact: true }).isDisabled(), "Enable waits for a test");
+      await page.screenshot({ path: `${SHOTS}00-admin-provider-unsaved.png`, fullPage: true });
+    }
     await page.getByRole("button", { name: "Use sandbox settings" }).click();
     assert.match(await page.getByLabel("Base URL").inputValue(), /^https?:\/\//);
-    await page.getByLabel("Margin (%)").fill("20");
+    assert.notEqual(await page.getByLabel("Margin (%)").inputValue(), "", "the sandbox fills a blank margin");
+    assert.notEqual(await page.getByLabel("Sync interval (minutes)").inputValue(), "");
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Settings saved.").waitFor();
     assert.equal(await page.getByLabel("Secret key").inputValue(), "", "secrets are never prefilled");
@@ -69,16 +97,24 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
   });
 
   let orderUrl = "";
+  const shopConsoleErrors = [];
   await t.test("buys a package as a customer", async () => {
     const shop = await browser.context.newPage();
     shop.setDefaultTimeout(STEP_TIMEOUT_MS);
     shop.on("pageerror", (err) => pageErrors.push(err.message));
+    shop.on("console", (message) => message.type() === "error" && shopConsoleErrors.push(message.text()));
     await shop.goto(`${BASE_URL}/`);
     await shop.getByRole("heading", { name: "Countries" }).waitFor();
+    const footer = await shop.getByRole("contentinfo").innerText();
+    assert.doesNotMatch(footer, /email/i, "the footer promises no email");
     await shop.screenshot({ path: `${SHOTS}02-storefront.png`, fullPage: true });
 
-    await shop.locator(".tile").first().click();
+    const firstTile = shop.locator(".tile").first();
+    const promised = Number((await firstTile.locator(".tile__meta").innerText()).match(/(\d+) package/)[1]);
+    await firstTile.click();
     await shop.getByRole("heading", { name: /^eSIM plans for / }).waitFor();
+    await shop.getByRole("button", { name: /^Buy / }).first().waitFor();
+    assert.equal(await shop.locator("li.package").count(), promised, "the list shows as many packages as the home page counts");
     await shop.getByRole("button", { name: /^Buy / }).first().click();
     await shop.getByLabel("Email for your eSIM").fill(`traveller-${Date.now()}@example.com`);
     await shop.screenshot({ path: `${SHOTS}02b-packages.png`, fullPage: true });
@@ -86,6 +122,8 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
     await shop.waitForURL(/\/orders\/[^/]+#token=.+/);
     orderUrl = shop.url();
     await shop.getByText("Awaiting payment").waitFor();
+    await shop.getByRole("heading", { name: "Save your private order link" }).waitFor();
+    await shop.getByRole("button", { name: "Copy private order link" }).waitFor();
     await shop.screenshot({ path: `${SHOTS}03-order-pending.png`, fullPage: true });
 
     await shop.getByRole("button", { name: "Pay with test gateway" }).click();
@@ -116,6 +154,52 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
     await again.close();
   });
 
+  await t.test("rejects a wrong token as not valid", async () => {
+    const wrong = await browser.context.newPage();
+    await wrong.goto(orderUrl.replace(/#token=.*/, "#token=not-the-token"));
+    await wrong.getByText(/This link is not valid for this order/).waitFor();
+    await wrong.close();
+  });
+
+  await t.test("shows the order to the admin with its history", async () => {
+    const orderId = new URL(orderUrl).pathname.split("/").at(-1);
+    await page.getByRole("link", { name: "Orders", exact: true }).click();
+    await page.getByRole("link", { name: `Order ${orderId}` }).click();
+    await page.getByRole("heading", { name: `Order ${orderId}` }).waitFor();
+    await page.getByText("Ready to install").waitFor();
+    const history = page.getByRole("region", { name: "History" });
+    await history.getByText("OrderPlaced").waitFor();
+    await page.screenshot({ path: `${SHOTS}06-admin-order.png`, fullPage: true });
+  });
+
+  await t.test("validates overrides and pages the catalog", async () => {
+    await page.goto(`${BASE_URL}/admin/providers/esim-access/catalog`);
+    await page.getByRole("heading", { name: /^Catalog of / }).waitFor();
+    const override = page.getByLabel(/^Margin override for /).first();
+    await override.fill("9".repeat(400));
+    await page.getByRole("button", { name: /^Save / }).first().click();
+    await page.getByText(/Enter a number from 0 to 100 with at most two decimals/).first().waitFor();
+    assert.equal(await override.getAttribute("aria-invalid"), "true");
+    assert.ok((await page.getByRole("button", { name: /^Save / }).count()) <= 50, "at most 50 rows per page");
+    await page.screenshot({ path: `${SHOTS}07-admin-catalog.png`, fullPage: true });
+  });
+
+  await t.test("rebuilds the projections and waits for them", async () => {
+    await page.getByRole("link", { name: "Projections" }).click();
+    await page.getByRole("heading", { name: "Projections" }).waitFor();
+    await page.getByRole("button", { name: "Rebuild all" }).click();
+    await page.getByText("Rebuild finished: every read model has caught up.").waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: `${SHOTS}08-admin-projections.png`, fullPage: true });
+  });
+
+  await t.test("signs out", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Admin sign in" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Admin sign in" }).waitFor();
+  });
+
   assert.deepEqual(pageErrors, [], "no uncaught errors in the pages");
+  assert.deepEqual(shopConsoleErrors, [], "no console errors while a customer buys");
   assert.deepEqual(browser.blocked, [], "no request left the store under test");
 });

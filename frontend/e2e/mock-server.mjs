@@ -76,7 +76,9 @@ function newState(sandboxBaseUrl) {
   }
   return {
     installed: false,
+    storeName: "",
     admin: null,
+    rebuildingUntil: 0,
     sessions: new Map(),
     providers,
     syncs: new Map(),
@@ -225,6 +227,7 @@ function install(ctx) {
     throw invalid("admin_password", "admin password must have at least 10 characters");
   }
   ctx.state.installed = true;
+  ctx.state.storeName = storeName;
   ctx.state.admin = { id: newId(), email, password };
   return { status: 201, body: { installed: true } };
 }
@@ -239,6 +242,27 @@ function login(ctx) {
   ctx.state.sessions.set(token, { csrf, admin });
   ctx.res.setHeader("Set-Cookie", `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`);
   return { body: { admin: { email: admin.email, id: admin.id }, csrf_token: csrf } };
+}
+
+function currentSession(ctx) {
+  if (!ctx.state.installed) {
+    throw new HttpError(409, "not_installed", "the store is not installed yet");
+  }
+  const session = sessionOf(ctx);
+  if (!session) {
+    throw new HttpError(401, "unauthenticated", "sign in as an admin first");
+  }
+  return { body: { csrf_token: session.csrf, admin: { id: session.admin.id, email: session.admin.email } } };
+}
+
+function logout(ctx) {
+  const cookies = Object.fromEntries(
+    (ctx.req.headers.cookie ?? "").split(";").map((pair) => pair.trim().split("=")),
+  );
+  ctx.state.sessions.delete(cookies[SESSION_COOKIE]);
+  ctx.res.setHeader("Set-Cookie", `${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0`);
+  ctx.res.writeHead(204);
+  ctx.res.end();
 }
 
 // --- providers --------------------------------------------------------------
@@ -601,9 +625,15 @@ function placeOrder(ctx) {
     placedAt: new Date().toISOString(),
     paidAt: null,
     issuedAt: null,
+    events: [],
   };
+  record(order, "OrderPlaced", "anonymous", { order_id: order.id, email, access_token_hash: "mock-hash" });
   ctx.state.orders.set(order.id, order);
   return { status: 201, body: { id: order.id, status: order.status, total: order.total, access_token: order.token } };
+}
+
+function record(order, type, actor, data) {
+  order.events.push({ type, at: new Date().toISOString(), actor, data });
 }
 
 function orderWithToken(ctx) {
@@ -636,10 +666,12 @@ function getOrder(ctx) {
   const view = orderView(order);
   if (order.status === "paid") {
     order.status = "provisioning";
+    record(order, "ProvisioningStarted", "system", { order_id: order.id, driver: "stub" });
   } else if (order.status === "provisioning") {
     order.status = "issued";
     order.issuedAt = new Date().toISOString();
     issueDemoEsim(order);
+    record(order, "ESIMIssued", "system", { order_id: order.id, iccid: order.esims[0].iccid, demo: true });
   }
   return { body: view };
 }
@@ -681,6 +713,7 @@ function payWithTestGateway(ctx) {
   if (order.status === "pending_payment") {
     order.status = "paid";
     order.paidAt = new Date().toISOString();
+    record(order, "OrderPaid", "anonymous", { order_id: order.id, gateway: "test" });
   }
   return { body: orderView(order) };
 }
@@ -723,7 +756,27 @@ function fulfil(ctx) {
   order.issuedAt = new Date().toISOString();
   const qrUrl = `/api/orders/${order.id}/esims/${iccid}/qr.png?sig=${qrSignature(order.id, iccid)}`;
   order.esims = [{ iccid, lpa, smdp_address: smdp, activation_code: code, demo: false, qr_png_url: qrUrl }];
+  record(order, "ESIMIssued", ctx.state.admin.id, { order_id: order.id, iccid, demo: false });
   return { body: orderView(order) };
+}
+
+function adminOrder(ctx) {
+  requireAdmin(ctx);
+  const order = ctx.state.orders.get(ctx.params.id);
+  if (!order) {
+    throw new HttpError(404, "order_not_found", `no order with id ${ctx.params.id}`);
+  }
+  return order;
+}
+
+function retryProvisioning(ctx) {
+  const order = adminOrder(ctx);
+  if (order.status !== "failed") {
+    throw new HttpError(409, "order_not_failed", `an order in status ${order.status} cannot be retried`);
+  }
+  order.status = "provisioning";
+  record(order, "ProvisioningRetried", ctx.state.admin.id, { order_id: order.id });
+  return { status: 202, body: orderView(order) };
 }
 
 // --- audit, projections, sandbox -------------------------------------------
@@ -739,12 +792,22 @@ function audit(ctx) {
 function projections(ctx) {
   requireAdmin(ctx);
   const names = ["catalog", "providers", "orders", "audit", "reports"];
-  const body = names.map((name) => ({ name, checkpoint: 42, lag: 0, status: "running", parked: [], parked_count: 0 }));
+  // After a rebuild every projection reports "rebuilding" for a moment, as the server's do while they replay.
+  const rebuilding = Date.now() < ctx.state.rebuildingUntil;
+  const body = names.map((name) => ({
+    name,
+    checkpoint: rebuilding ? 7 : 42,
+    lag: rebuilding ? 35 : 0,
+    status: rebuilding ? "rebuilding" : "running",
+    parked: [],
+    parked_count: 0,
+  }));
   return { body };
 }
 
 function rebuild(ctx) {
   requireAdmin(ctx);
+  ctx.state.rebuildingUntil = Date.now() + 2_500;
   return { status: 202, body: {} };
 }
 
@@ -752,8 +815,12 @@ const ROUTES = [
   ["GET", /^\/api\/health$/, () => ({ body: { status: "ok" } })],
   ["GET", /^\/api\/ready$/, () => ({ body: { status: "ready" } })],
   ["GET", /^\/api\/sandbox$/, () => ({ body: { enabled: true } })],
+  ["GET", /^\/api\/install$/, (ctx) => ({ body: { installed: ctx.state.installed } })],
+  ["GET", /^\/api\/store$/, (ctx) => ({ body: { name: ctx.state.storeName } })],
   ["POST", /^\/api\/install$/, install],
   ["POST", /^\/api\/auth\/login$/, login],
+  ["GET", /^\/api\/auth\/session$/, currentSession],
+  ["POST", /^\/api\/auth\/logout$/, logout],
   ["GET", /^\/api\/catalog\/countries$/, countries],
   ["GET", /^\/api\/catalog\/regions$/, regions],
   ["GET", /^\/api\/catalog\/packages$/, packages],
@@ -774,7 +841,10 @@ const ROUTES = [
   ["GET", /^\/api\/admin\/catalog\/packages$/, adminPackages],
   ["PATCH", /^\/api\/admin\/catalog\/packages\/(?<id>[\w-]+)$/, updatePackage],
   ["GET", /^\/api\/admin\/orders$/, adminOrders],
+  ["GET", /^\/api\/admin\/orders\/(?<id>[\w-]+)$/, (ctx) => ({ body: orderView(adminOrder(ctx)) })],
+  ["GET", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/history$/, (ctx) => ({ body: adminOrder(ctx).events })],
   ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/fulfil$/, fulfil],
+  ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/retry-provisioning$/, retryProvisioning],
   ["GET", /^\/api\/admin\/audit$/, audit],
   ["GET", /^\/api\/admin\/projections$/, projections],
   ["POST", /^\/api\/admin\/projections\/rebuild$/, rebuild],

@@ -10,6 +10,7 @@ export type RouteName =
   | "admin-provider"
   | "admin-catalog"
   | "admin-orders"
+  | "admin-order"
   | "admin-audit"
   | "admin-projections"
   | "not-found";
@@ -49,6 +50,12 @@ export const routes: NamedRoute[] = [
         props: true,
       },
       { path: "orders", name: "admin-orders", component: () => import("./pages/admin/OrdersPage.vue") },
+      {
+        path: "orders/:id",
+        name: "admin-order",
+        component: () => import("./pages/admin/OrderDetailPage.vue"),
+        props: true,
+      },
       { path: "audit", name: "admin-audit", component: () => import("./pages/admin/AuditPage.vue") },
       {
         path: "projections",

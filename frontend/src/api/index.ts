@@ -2,11 +2,14 @@ import { isApiError } from "./errors";
 import { HttpClient, type HttpOptions } from "./http";
 import type {
   AdminOrder,
+  AdminOrderDetail,
   AdminPackage,
+  AdminSession,
   AuditEntry,
   CatalogPackage,
   Country,
   HistoryEntry,
+  OrderEvent,
   OrderView,
   PackagePatch,
   PlacedOrder,
@@ -52,6 +55,25 @@ export function createApi(options: HttpOptions = {}) {
         method: "POST",
         headers: orderHeaders(token),
       }),
+    /** Returns the name the installer gave the store, or "" before installation. */
+    storeName: async () => (await http.request<{ name?: string }>("/api/store"))?.name ?? "",
+    /**
+     * Reports whether every read model has caught up with the event log. A 503
+     * with code catching_up returns false; any other failure is thrown.
+     */
+    ready: async () => {
+      try {
+        await http.request<unknown>("/api/ready");
+        return true;
+      } catch (err) {
+        if (isApiError(err, 503, "catching_up")) {
+          return false;
+        }
+        throw err;
+      }
+    },
+    /** Reports whether the installer has run, so the admin area needs no 409 to find out. */
+    installed: async () => (await http.request<{ installed?: boolean }>("/api/install"))?.installed === true,
     /** Reports whether the store runs as a sandbox, reading a 404 as no sandbox. */
     sandboxEnabled: async () => {
       try {
@@ -71,12 +93,37 @@ export function createApi(options: HttpOptions = {}) {
       http.request<unknown>("/api/install", { method: "POST", body }),
     /** Signs in and keeps the CSRF token for later state-changing calls. */
     login: async (email: string, password: string) => {
-      const answer = await http.request<{ csrf_token: string }>("/api/auth/login", {
+      const answer = await http.request<Partial<AdminSession> & { csrf_token: string }>("/api/auth/login", {
         method: "POST",
         body: { email, password },
       });
       http.csrfToken = answer.csrf_token;
       return answer;
+    },
+    /**
+     * Returns the signed-in admin and the session's CSRF token, which it keeps
+     * for later state-changing calls, or null when the session cookie is
+     * missing or expired (401).
+     */
+    session: async () => {
+      try {
+        const answer = await http.request<AdminSession>("/api/auth/session");
+        http.csrfToken = answer.csrf_token;
+        return answer;
+      } catch (err) {
+        if (isApiError(err, 401)) {
+          return null;
+        }
+        throw err;
+      }
+    },
+    /** Ends the session on the server and clears the CSRF token. */
+    logout: async () => {
+      try {
+        await http.request<unknown>("/api/auth/logout", { method: "POST" });
+      } finally {
+        http.csrfToken = null;
+      }
     },
     providers: () => http.request<ProviderView[]>("/api/admin/providers"),
     provider: (slug: string) => http.request<ProviderView>(providerPath(slug)),
@@ -96,6 +143,10 @@ export function createApi(options: HttpOptions = {}) {
     updatePackage: (id: string, patch: PackagePatch) =>
       http.request<unknown>(`/api/admin/catalog/packages/${segment(id)}`, { method: "PATCH", body: patch }),
     orders: () => http.request<AdminOrder[]>("/api/admin/orders"),
+    order: (id: string) => http.request<AdminOrderDetail>(`/api/admin/orders/${segment(id)}`),
+    orderHistory: (id: string) => http.request<OrderEvent[]>(`/api/admin/orders/${segment(id)}/history`),
+    retryProvisioning: (id: string) =>
+      http.request<AdminOrderDetail>(`/api/admin/orders/${segment(id)}/retry-provisioning`, { method: "POST" }),
     fulfil: (id: string, body: { iccid: string; lpa: string }) =>
       http.request<unknown>(`/api/admin/orders/${segment(id)}/fulfil`, { method: "POST", body }),
     audit: (kind?: "margin" | "credentials") =>

@@ -33,6 +33,8 @@ export interface CatalogPackage {
   daily?: boolean;
   validity_days: number;
   price: Money;
+  /** Mobile networks the package roams on, when the API lists them. */
+  operators?: string[];
 }
 
 export type OrderStatus =
@@ -185,6 +187,34 @@ export interface AdminOrder {
   total?: Money;
   package?: OrderPackage;
   placed_at?: string;
+}
+
+/** An order in the admin view, with its payment and provider details. */
+export interface AdminOrderDetail extends AdminOrder {
+  total: Money;
+  unit_price?: Money;
+  quantity?: number;
+  esims: Esim[];
+  paid_at?: string | null;
+  issued_at?: string | null;
+  cancelled_at?: string | null;
+  failure?: { message: string } | null;
+  payment?: { gateway: string; reference: string; refunded?: Money } | null;
+  provider_order_id?: string;
+}
+
+/** One event of an order's stream, oldest first. */
+export interface OrderEvent {
+  type: string;
+  at: string;
+  /** Id of the admin or system part that caused the event; "anonymous" for customers. */
+  actor: string;
+  data: unknown;
+}
+
+export interface AdminSession {
+  csrf_token: string;
+  admin: { id: string; email: string };
 }
 
 export interface AuditEntry {

@@ -1,43 +1,31 @@
 import { reactive } from "vue";
 import { api } from "../api";
 
-// The admin's CSRF token lives in sessionStorage: it survives a reload of
-// the tab but not the tab itself. The session cookie is HttpOnly, so the
-// token is the only part of the session that script can see.
-const STORAGE_KEY = "esimscan.admin-csrf";
+// The session cookie is HttpOnly, so script learns about the session, and
+// its CSRF token, only from the server: GET /api/auth/session after a page
+// load (which works in every tab) and the login response. The token is kept
+// in memory only.
 
 export type AdminSessionState = "unknown" | "not_installed" | "signed_out" | "signed_in";
 
 export const adminSession = reactive({
   state: "unknown" as AdminSessionState,
   notice: "",
+  /** Email of the signed-in admin, "" when signed out. */
+  email: "",
 });
 
-export function restoreCsrfToken(): string | null {
-  try {
-    api.http.csrfToken = sessionStorage.getItem(STORAGE_KEY);
-  } catch {
-    api.http.csrfToken = null;
-  }
-  return api.http.csrfToken;
+export function signIn(csrfToken: string, email: string): void {
+  api.http.csrfToken = csrfToken;
+  adminSession.email = email;
+  adminSession.notice = "";
+  adminSession.state = "signed_in";
 }
 
-export function rememberCsrfToken(token: string): void {
-  api.http.csrfToken = token;
-  try {
-    sessionStorage.setItem(STORAGE_KEY, token);
-  } catch {
-    // Without storage the token still lives in memory until the tab reloads.
-  }
-}
-
+/** Forgets the session in this page; the server-side logout is the caller's job. */
 export function signOut(notice = ""): void {
   api.http.csrfToken = null;
-  try {
-    sessionStorage.removeItem(STORAGE_KEY);
-  } catch {
-    // Nothing stored.
-  }
+  adminSession.email = "";
   adminSession.state = "signed_out";
   adminSession.notice = notice;
 }

@@ -1,41 +1,45 @@
-import type { CatalogPackage } from "../api/types";
+import type { AdminPackage, CatalogPackage } from "../api/types";
 
-/**
- * Drops packages a customer could not tell apart from an earlier one in the
- * list: same provider, name, countries, data, validity and price. Providers
- * sometimes list one offer under several codes, and two identical rows read
- * as a mistake. The first of each kind stays, so a cheapest-first list keeps
- * its order.
- */
-export function distinctOffers(packages: readonly CatalogPackage[]): CatalogPackage[] {
-  const seen = new Set<string>();
-  const offers: CatalogPackage[] = [];
-  for (const pkg of packages) {
-    const key = offerKey(pkg);
-    if (!seen.has(key)) {
-      seen.add(key);
-      offers.push(pkg);
-    }
-  }
-  return offers;
-}
+// The storefront lists every package the API returns, in the API's order:
+// the home page's package counts come from the same catalog, so hiding rows
+// here would make the two disagree.
 
-function offerKey(pkg: CatalogPackage): string {
-  return JSON.stringify([
-    pkg.provider,
-    pkg.name,
-    [...(pkg.countries ?? [])].sort(),
-    pkg.unlimited ? null : pkg.data_mb,
-    pkg.unlimited,
-    pkg.daily === true,
-    pkg.validity_days,
-    pkg.price.amount,
-    pkg.price.currency,
-  ]);
-}
-
-/** Says how many countries a multi-country package covers, or "" for one country. */
+/** Names the countries a package covers: "1 country" or "Covers 12 countries". */
 export function coverageText(pkg: Pick<CatalogPackage, "countries">): string {
   const count = pkg.countries?.length ?? 0;
-  return count > 1 ? `Covers ${count} countries` : "";
+  if (count === 0) {
+    return "";
+  }
+  return count === 1 ? "1 country" : `Covers ${count} countries`;
+}
+
+/** Lists the package's mobile networks, or "" when the API sends none. */
+export function operatorsText(pkg: Pick<CatalogPackage, "operators">): string {
+  const operators = (pkg.operators ?? []).filter((name) => name.trim() !== "");
+  return operators.join(", ");
+}
+
+/**
+ * Reports whether an admin package matches a filter typed on the catalog
+ * page: every word must occur in its name, provider code or country codes,
+ * ignoring case.
+ */
+export function matchesPackageFilter(pkg: AdminPackage, filter: string): boolean {
+  const words = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) {
+    return true;
+  }
+  const haystack = [pkg.name, pkg.provider_package_id, ...(pkg.countries ?? [])].join(" ").toLowerCase();
+  return words.every((word) => haystack.includes(word));
+}
+
+/** Counts the pages of size pageSize that items fill; an empty list still has page 1. */
+export function pageCount(items: number, pageSize: number): number {
+  return Math.max(1, Math.ceil(items / pageSize));
+}
+
+/** Returns page number page (from 1) of items. */
+export function pageOf<T>(items: readonly T[], page: number, pageSize: number): T[] {
+  const start = (page - 1) * pageSize;
+  return items.slice(start, start + pageSize);
 }

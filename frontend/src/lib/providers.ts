@@ -25,6 +25,9 @@ export const CREDENTIAL_FIELDS: Record<ProviderSlug, CredentialField[]> = {
 /** Interval offered for a provider never saved: once a day. */
 export const DEFAULT_SYNC_INTERVAL_MINUTES = 1440;
 
+/** Margin "Use sandbox settings" fills in when the field is blank. */
+export const SANDBOX_MARGIN_PERCENT = 20;
+
 export const AUTH_MODES = [
   { value: "basic", label: "Basic (key and secret)" },
   { value: "bearer", label: "Bearer (key only)" },
@@ -89,10 +92,35 @@ export function isProviderSlug(slug: string): slug is ProviderSlug {
 
 /**
  * Turns a decimal typed by the admin into a JSON number. Text that is not a
- * plain decimal goes to the server unchanged, so the server's validation
- * error names the field and the reason.
+ * plain decimal, or too large for a finite JSON number, goes to the server
+ * unchanged, so the server's validation error names the field and the reason.
  */
 export function numberOrText(text: string): number | string {
   const trimmed = text.trim();
-  return /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
+  if (!/^\d+(\.\d+)?$/.test(trimmed)) {
+    return trimmed;
+  }
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : trimmed;
+}
+
+export const PERCENT_RULE = "Enter a number from 0 to 100 with at most two decimals, such as 20 or 12.5.";
+
+export type PercentInput = { ok: true; value: number } | { ok: false; message: string };
+
+/**
+ * Parses a margin typed by the admin: 0 to 100 with at most two decimals,
+ * the server's rule for margins. Anything else, blank included, is rejected
+ * with PERCENT_RULE, so a typo never reaches the server as null.
+ */
+export function parsePercent(text: string): PercentInput {
+  const trimmed = text.trim();
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(trimmed)) {
+    return { ok: false, message: PERCENT_RULE };
+  }
+  const value = Number(trimmed);
+  if (value > 100) {
+    return { ok: false, message: PERCENT_RULE };
+  }
+  return { ok: true, value };
 }

@@ -1,6 +1,7 @@
 import { render, screen, within } from "@testing-library/vue";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
+import { readiness } from "../lib/readiness";
 import { stubFetch } from "../test/fetch-stub";
 import { routerAt } from "../test/router";
 import HomePage from "./HomePage.vue";
@@ -58,5 +59,20 @@ describe("HomePage", () => {
 
     const alert = await screen.findByText(/Could not reach the store/);
     expect(alert.getAttribute("role")).toBe("alert");
+  });
+
+  it("reloads once the store has caught up", async () => {
+    const partial = [COUNTRIES[0]];
+    stubFetch({
+      "GET /api/catalog/countries": [{ body: partial }, { body: COUNTRIES }],
+      "GET /api/catalog/regions": { body: REGIONS },
+    });
+    await renderHome();
+    await screen.findByRole("link", { name: /Japan/ });
+    expect(screen.queryByRole("link", { name: /France/ })).toBeNull();
+
+    readiness.caughtUpCount += 1;
+
+    await screen.findByRole("link", { name: /France/ });
   });
 });

@@ -51,7 +51,10 @@ describe("OrderPage", () => {
     const { fetchStub } = stubFetch({});
     await renderOrder("/orders/o1");
 
-    expect((await screen.findByRole("alert")).textContent).toMatch(/missing the order's access code/);
+    const alert = (await screen.findByRole("alert")).textContent!;
+    expect(alert).toMatch(/missing the order's access code/);
+    expect(alert).toMatch(/private link you saved/);
+    expect(alert).not.toMatch(/email/i);
     expect(fetchStub).not.toHaveBeenCalled();
   });
 
@@ -110,10 +113,32 @@ describe("OrderPage", () => {
     expect(requests.length).toBeLessThanOrEqual(31);
   });
 
-  it("says so when the order is not found", async () => {
-    stubFetch({ "GET /api/orders/o1": apiError(404, "order_not_found", "order not found") });
+  it("rejects a wrong token as not valid", async () => {
+    stubFetch({ "GET /api/orders/o1": apiError(404, "order_not_found", "no order with this id and access token") });
+    await renderOrder("/orders/o1#token=wrong-token");
+
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/This link is not valid for this order/));
+    expect(screen.getByRole("alert").textContent).not.toMatch(/missing/);
+    expect(screen.getByRole("alert").textContent).not.toMatch(/email/i);
+  });
+
+  it("puts install steps before the link once issued", async () => {
+    stubFetch({ "GET /api/orders/o1": order("issued", [ESIM]) });
     await renderOrder();
 
-    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/could not find this order/));
+    await screen.findByRole("heading", { name: "Install your eSIM" });
+    const headings = screen.getAllByRole("heading", { level: 2 }).map((heading) => heading.textContent);
+    expect(headings.indexOf("Install your eSIM")).toBeLessThan(headings.indexOf("Save your private order link"));
+  });
+
+  it("offers the private link to copy", async () => {
+    stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    await renderOrder();
+
+    await screen.findByRole("heading", { name: "Save your private order link" });
+    expect(screen.getByText(/only way back to your order/).textContent).toMatch(/bookmark it or copy it/);
+    expect(screen.getByText(`${window.location.origin}/orders/o1#token=tok-1`)).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Copy private order link" })).toBeTruthy();
+    expect(document.body.textContent).not.toMatch(/email/i);
   });
 });

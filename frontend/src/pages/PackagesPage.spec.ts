@@ -33,6 +33,39 @@ describe("PackagesPage", () => {
     expect(within(items[0]).getByText("$3.84")).toBeTruthy();
     expect(within(items[1]).getByText("2 GB per day")).toBeTruthy();
     expect(within(items[2]).getByText("Unlimited")).toBeTruthy();
+    expect(within(items[0]).getByText("1 country")).toBeTruthy();
+  });
+
+  it("lists every package, even look-alikes", async () => {
+    const twins: CatalogPackage[] = [
+      { ...PACKAGES[0], id: "a", countries: ["JP", "KR"], operators: ["Docomo", "SKT"] },
+      { ...PACKAGES[0], id: "b", countries: ["JP", "KR"], operators: ["SoftBank", "KT"] },
+      { ...PACKAGES[0], id: "c", countries: ["JP", "KR"] },
+    ];
+    stubFetch({ "GET /api/catalog/packages?country=JP": { body: twins }, "GET /api/catalog/countries": { body: COUNTRIES } });
+    await renderCountry();
+
+    await screen.findByRole("heading", { name: "eSIM plans for Japan" });
+    const items = screen.getAllByRole("listitem");
+    expect(items).toHaveLength(3);
+    expect(within(items[0]).getByText("Networks: Docomo, SKT")).toBeTruthy();
+    expect(within(items[1]).getByText("Networks: SoftBank, KT")).toBeTruthy();
+    expect(within(items[2]).queryByText(/Networks/)).toBeNull();
+    expect(within(items[2]).getByText("Covers 2 countries")).toBeTruthy();
+  });
+
+  it("says the email hint without promising mail", async () => {
+    stubFetch({ "GET /api/catalog/packages?country=JP": { body: PACKAGES }, "GET /api/catalog/countries": { body: COUNTRIES } });
+    const user = userEvent.setup();
+    await renderCountry();
+
+    await user.click(await screen.findByRole("button", { name: "Buy Japan 1 GB" }));
+
+    const email = screen.getByLabelText("Email for your eSIM");
+    const hintId = email.getAttribute("aria-describedby")!.split(" ")[0];
+    const hint = document.getElementById(hintId)!.textContent!;
+    expect(hint).toMatch(/Your eSIM and its private link appear on the next page/);
+    expect(hint).not.toMatch(/send/i);
   });
 
   it("buys a package and opens the private order link", async () => {
@@ -45,6 +78,7 @@ describe("PackagesPage", () => {
     const router = await renderCountry();
 
     await user.click(await screen.findByRole("button", { name: "Buy Japan 1 GB" }));
+    expect(screen.queryByRole("button", { name: "Buy Japan 1 GB" })).toBeNull();
     await user.type(screen.getByLabelText("Email for your eSIM"), "traveller@example.com");
     await user.click(screen.getByRole("button", { name: /Continue to payment/ }));
 

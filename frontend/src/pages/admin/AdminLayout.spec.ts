@@ -18,18 +18,25 @@ async function renderAdmin() {
   render(Root, { global: { plugins: [router] } });
 }
 
+const INSTALLED = { "GET /api/install": { body: { installed: true } } };
+const SESSION = { body: { csrf_token: "csrf-from-session", admin: { id: "a1", email: "owner@example.com" } } };
+const NO_SESSION = apiError(401, "unauthenticated", "sign in as an admin first");
+
 beforeEach(() => {
   adminSession.state = "unknown";
   adminSession.notice = "";
+  adminSession.email = "";
   api.http.csrfToken = null;
 });
 
 describe("admin area", () => {
   it("installs a new store, then signs in", async () => {
     const { requests } = stubFetch({
-      "GET /api/admin/providers": [apiError(409, "not_installed", "the store is not installed yet"), { body: PROVIDERS }],
+      "GET /api/install": { body: { installed: false } },
+      "GET /api/store": { body: { name: "Wanderdata" } },
+      "GET /api/admin/providers": { body: PROVIDERS },
       "POST /api/install": { status: 201, body: {} },
-      "POST /api/auth/login": { body: { csrf_token: "csrf-abc" } },
+      "POST /api/auth/login": { body: { csrf_token: "csrf-abc", admin: { id: "a1", email: "owner@example.com" } } },
     });
     const user = userEvent.setup();
     await renderAdmin();
@@ -47,17 +54,20 @@ describe("admin area", () => {
 
     await screen.findByRole("navigation", { name: "Admin" });
     await screen.findByRole("link", { name: "eSIM Access" });
-    expect(requests.find((r) => r.path === "/api/install")!.body).toEqual({
+    expect(screen.getByText("owner@example.com")).toBeTruthy();
+    expect(requests.find((r) => r.path === "/api/install" && r.method === "POST")!.body).toEqual({
       store_name: "Wanderdata",
       admin_email: "owner@example.com",
       admin_password: "long-password-1",
     });
-    expect(sessionStorage.getItem("esimscan.admin-csrf")).toBe("csrf-abc");
+    expect(api.http.csrfToken).toBe("csrf-abc");
+    expect(sessionStorage.length).toBe(0);
+    await waitFor(() => expect(document.title).toBe("Wanderdata"));
   });
 
   it("shows installer field errors beside their inputs", async () => {
     stubFetch({
-      "GET /api/admin/providers": apiError(409, "not_installed", "the store is not installed yet"),
+      "GET /api/install": { body: { installed: false } },
       "POST /api/install": apiError(422, "invalid", "admin password must have at least 10 characters", "admin_password"),
     });
     const user = userEvent.setup();
@@ -71,22 +81,54 @@ describe("admin area", () => {
   });
 
   it("asks to sign in without a session", async () => {
-    stubFetch({ "GET /api/admin/providers": apiError(401, "unauthenticated", "sign in first") });
+    const { requests } = stubFetch({ ...INSTALLED, "GET /api/auth/session": NO_SESSION });
     await renderAdmin();
 
     await screen.findByRole("heading", { name: "Admin sign in" });
+    expect(requests.map((r) => r.path)).toEqual(["/api/install", "/api/auth/session"]);
   });
 
-  it("asks to sign in when this tab has no CSRF token", async () => {
-    stubFetch({ "GET /api/admin/providers": { body: PROVIDERS } });
+  it("resumes the session in a new tab", async () => {
+    const { requests } = stubFetch({
+      ...INSTALLED,
+      "GET /api/auth/session": SESSION,
+      "GET /api/admin/providers": { body: PROVIDERS },
+      "POST /api/admin/projections/rebuild": { status: 202, body: {} },
+    });
     await renderAdmin();
 
+    await screen.findByRole("navigation", { name: "Admin" });
+    expect(screen.getByText(/Signed in as/).textContent).toBe("Signed in as owner@example.com");
+    await api.admin.rebuildProjections();
+
+    const rebuild = requests.find((r) => r.path === "/api/admin/projections/rebuild")!;
+    expect(rebuild.headers["X-CSRF-Token"]).toBe("csrf-from-session");
+  });
+
+  it("signs out and returns to sign in", async () => {
+    const { requests } = stubFetch({
+      ...INSTALLED,
+      "GET /api/auth/session": SESSION,
+      "GET /api/admin/providers": { body: PROVIDERS },
+      "POST /api/auth/logout": { status: 204 },
+    });
+    const user = userEvent.setup();
+    await renderAdmin();
+
+    await user.click(await screen.findByRole("button", { name: "Sign out" }));
+
     await screen.findByRole("heading", { name: "Admin sign in" });
+    expect(screen.getByText("You are signed out.")).toBeTruthy();
+    const logout = requests.find((r) => r.path === "/api/auth/logout")!;
+    expect(logout.method).toBe("POST");
+    expect(logout.headers["X-CSRF-Token"]).toBe("csrf-from-session");
+    expect(api.http.csrfToken).toBeNull();
   });
 
   it("reports a wrong password in the alert", async () => {
     stubFetch({
-      "GET /api/admin/providers": apiError(401, "unauthenticated", "sign in first"),
+      ...INSTALLED,
+      "GET /api/auth/session": NO_SESSION,
       "POST /api/auth/login": apiError(401, "invalid_credentials", "invalid email or password"),
     });
     const user = userEvent.setup();
@@ -102,8 +144,9 @@ describe("admin area", () => {
   });
 
   it("returns to sign in when the session ends", async () => {
-    sessionStorage.setItem("esimscan.admin-csrf", "old-token");
     stubFetch({
+      ...INSTALLED,
+      "GET /api/auth/session": SESSION,
       "GET /api/admin/providers": [{ body: PROVIDERS }, apiError(401, "unauthenticated", "session expired")],
     });
     await renderAdmin();
@@ -113,6 +156,6 @@ describe("admin area", () => {
 
     await screen.findByRole("heading", { name: "Admin sign in" });
     expect(screen.getByText("Your session has ended. Sign in again.")).toBeTruthy();
-    expect(sessionStorage.getItem("esimscan.admin-csrf")).toBeNull();
+    expect(api.http.csrfToken).toBeNull();
   });
 });

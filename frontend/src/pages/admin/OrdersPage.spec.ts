@@ -3,7 +3,14 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { api } from "../../api";
 import { apiError, stubFetch } from "../../test/fetch-stub";
+import { routerAt } from "../../test/router";
 import OrdersPage from "./OrdersPage.vue";
+
+async function renderOrders() {
+  const router = await routerAt("/admin/orders");
+  render(OrdersPage, { global: { plugins: [router] } });
+  return router;
+}
 
 const ORDERS = [
   { id: "o-paid", status: "paid", email: "a@example.com", total: { amount: "7.20", currency: "USD" }, package: { id: "p1", name: "France 5 GB" } },
@@ -21,7 +28,7 @@ afterEach(() => {
 describe("OrdersPage", () => {
   it("offers manual fulfilment only for paid orders", async () => {
     stubFetch({ "GET /api/admin/orders": { body: ORDERS } });
-    render(OrdersPage);
+    await renderOrders();
 
     await screen.findByRole("button", { name: "Fulfil order o-paid" });
     expect(screen.queryByRole("button", { name: "Fulfil order o-issued" })).toBeNull();
@@ -33,7 +40,7 @@ describe("OrdersPage", () => {
       "POST /api/admin/orders/o-paid/fulfil": { body: {} },
     });
     const user = userEvent.setup();
-    render(OrdersPage);
+    await renderOrders();
 
     await user.click(await screen.findByRole("button", { name: "Fulfil order o-paid" }));
     const form = screen.getByRole("form", { name: "Fulfil order o-paid" });
@@ -54,7 +61,7 @@ describe("OrdersPage", () => {
       "POST /api/admin/orders/o-paid/fulfil": apiError(422, "invalid", "ICCID must be 18 to 22 digits", "iccid"),
     });
     const user = userEvent.setup();
-    render(OrdersPage);
+    await renderOrders();
 
     await user.click(await screen.findByRole("button", { name: "Fulfil order o-paid" }));
     await user.type(screen.getByLabelText("ICCID"), "123");
@@ -63,5 +70,21 @@ describe("OrdersPage", () => {
     await screen.findByText("ICCID must be 18 to 22 digits");
     expect(screen.getByLabelText("ICCID").getAttribute("aria-invalid")).toBe("true");
     expect(screen.getByLabelText("LPA string").getAttribute("aria-invalid")).toBeNull();
+  });
+
+  it("links each order to its page with both status words", async () => {
+    stubFetch({ "GET /api/admin/orders": { body: ORDERS } });
+    const user = userEvent.setup();
+    const router = await renderOrders();
+
+    const link = await screen.findByRole("link", { name: "Order o-paid" });
+    expect(link.getAttribute("href")).toBe("/admin/orders/o-paid");
+    const row = link.closest("tr")!;
+    expect(within(row).getByText("Paid: preparing your eSIM")).toBeTruthy();
+    expect(within(row).getByText("paid")).toBeTruthy();
+
+    await user.click(link);
+    await waitFor(() => expect(router.currentRoute.value.name).toBe("admin-order"));
+    expect(router.currentRoute.value.params.id).toBe("o-paid");
   });
 });

@@ -105,7 +105,8 @@ describe("ProviderActions", () => {
       "POST /api/admin/providers/esim-access/enable": apiError(409, "provider_not_tested", "test the provider successfully before enabling it"),
     });
     const user = userEvent.setup();
-    render(ProviderActions, { props: { view: VIEW } });
+    const tested = { ...VIEW, last_test: { ok: true, at: "2026-01-01T00:00:00Z", message: "" } };
+    render(ProviderActions, { props: { view: tested } });
 
     await user.click(screen.getByRole("button", { name: "Enable" }));
 
@@ -122,5 +123,43 @@ describe("ProviderActions", () => {
     await user.click(screen.getByRole("button", { name: "Disable" }));
 
     expect(requests[0].path).toBe("/api/admin/providers/esim-access/disable");
+  });
+
+  it("disables Test and Sync until saved", () => {
+    stubFetch({});
+    render(ProviderActions, { props: { view: { ...VIEW, configured: false } } });
+
+    const reason = "Save the settings first: Test and Sync use the saved settings.";
+    expect(screen.getByText(reason)).toBeTruthy();
+    for (const name of ["Test", "Sync"]) {
+      const button = screen.getByRole("button", { name }) as HTMLButtonElement;
+      expect(button.disabled).toBe(true);
+      expect(button.getAttribute("aria-describedby")).toBe("connect-reason");
+    }
+  });
+
+  it("disables Enable until a test passes", async () => {
+    stubFetch({ "POST /api/admin/providers/esim-access/test": { body: { ok: true } } });
+    const user = userEvent.setup();
+    render(ProviderActions, { props: { view: VIEW } });
+
+    const enable = screen.getByRole("button", { name: "Enable" }) as HTMLButtonElement;
+    expect(enable.disabled).toBe(true);
+    expect(screen.getByText("Run a successful test before you enable the provider.")).toBeTruthy();
+    expect((screen.getByRole("button", { name: "Test" }) as HTMLButtonElement).disabled).toBe(false);
+
+    await user.click(screen.getByRole("button", { name: "Test" }));
+
+    await screen.findByText("Connection works. The provider reported no balance.");
+    expect(enable.disabled).toBe(false);
+    expect(screen.queryByText("Run a successful test before you enable the provider.")).toBeNull();
+  });
+
+  it("keeps Enable disabled after a failing test", async () => {
+    stubFetch({});
+    const failed = { ...VIEW, last_test: { ok: false, at: "2026-01-01T00:00:00Z", message: "401", cause: "credentials" as const } };
+    render(ProviderActions, { props: { view: failed } });
+
+    expect((screen.getByRole("button", { name: "Enable" }) as HTMLButtonElement).disabled).toBe(true);
   });
 });

@@ -94,22 +94,39 @@ describe("ProviderForm", () => {
   it("shows a field error beside its input and announces it", async () => {
     stubFetch({
       "GET /api/admin/sandbox": apiError(404, "not_found", "no route"),
-      "PUT /api/admin/providers/esim-access": apiError(422, "invalid", "margin must be from 0 to 100", "margin_percent"),
+      "PUT /api/admin/providers/esim-access": apiError(422, "invalid", "sync interval must be from 5 to 525600", "sync_interval_minutes"),
     });
     const user = userEvent.setup();
     render(ProviderForm, { props: { view: esimAccessView() } });
 
-    await user.clear(screen.getByLabelText("Margin (%)"));
-    await user.type(screen.getByLabelText("Margin (%)"), "140");
+    await user.clear(screen.getByLabelText("Sync interval (minutes)"));
+    await user.type(screen.getByLabelText("Sync interval (minutes)"), "1");
     await user.click(screen.getByRole("button", { name: "Save settings" }));
 
-    const margin = screen.getByLabelText("Margin (%)");
-    await waitFor(() => expect(margin.getAttribute("aria-invalid")).toBe("true"));
-    const errorId = margin.getAttribute("aria-describedby")!.split(" ").at(-1)!;
+    const interval = screen.getByLabelText("Sync interval (minutes)");
+    await waitFor(() => expect(interval.getAttribute("aria-invalid")).toBe("true"));
+    const errorId = interval.getAttribute("aria-describedby")!.split(" ").at(-1)!;
     const error = document.getElementById(errorId)!;
-    expect(error.textContent).toBe("margin must be from 0 to 100");
+    expect(error.textContent).toBe("sync interval must be from 5 to 525600");
     expect(error.getAttribute("aria-live")).toBe("polite");
     expect(screen.getByRole("alert").textContent).toBe("");
+  });
+
+  it("rejects a bad margin without a request", async () => {
+    const { requests } = stubFetch({ "GET /api/admin/sandbox": apiError(404, "not_found", "no route") });
+    const user = userEvent.setup();
+    render(ProviderForm, { props: { view: esimAccessView() } });
+
+    for (const typed of ["140", "9".repeat(400), "12.345", "abc"]) {
+      await user.clear(screen.getByLabelText("Margin (%)"));
+      await user.type(screen.getByLabelText("Margin (%)"), typed);
+      await user.click(screen.getByRole("button", { name: "Save settings" }));
+
+      const margin = screen.getByLabelText("Margin (%)");
+      await waitFor(() => expect(margin.getAttribute("aria-invalid")).toBe("true"));
+      expect(screen.getByText(/Enter a number from 0 to 100 with at most two decimals/)).toBeTruthy();
+    }
+    expect(requests.filter((r) => r.method === "PUT")).toHaveLength(0);
   });
 
   it("shows a credential error beside it", async () => {
@@ -152,6 +169,16 @@ describe("ProviderForm", () => {
     expect((screen.getByLabelText("Secret key") as HTMLInputElement).value).toBe("sandbox-key");
   });
 
+  it("keeps a typed margin when filling the sandbox", async () => {
+    stubFetch({ "GET /api/admin/sandbox": { body: SANDBOX } });
+    const user = userEvent.setup();
+    render(ProviderForm, { props: { view: esimAccessView({ margin_percent: 15 }) } });
+
+    await user.click(await screen.findByRole("button", { name: "Use sandbox settings" }));
+
+    expect((screen.getByLabelText("Margin (%)") as HTMLInputElement).value).toBe("15");
+  });
+
   it("replaces the zeros of an unsaved provider", async () => {
     // The server's view of a provider never saved: zeros, not nulls.
     const unsaved = esimAccessView({
@@ -173,8 +200,10 @@ describe("ProviderForm", () => {
 
     expect((screen.getByLabelText("Margin (%)") as HTMLInputElement).value).toBe("");
     expect((screen.getByLabelText("Sync interval (minutes)") as HTMLInputElement).value).toBe("1440");
+    await user.clear(screen.getByLabelText("Sync interval (minutes)"));
     await user.click(await screen.findByRole("button", { name: "Use sandbox settings" }));
-    await user.type(screen.getByLabelText("Margin (%)"), "20");
+    expect((screen.getByLabelText("Margin (%)") as HTMLInputElement).value).toBe("20");
+    expect((screen.getByLabelText("Sync interval (minutes)") as HTMLInputElement).value).toBe("1440");
     await user.click(screen.getByRole("button", { name: "Save settings" }));
 
     await screen.findByText("Settings saved.");
