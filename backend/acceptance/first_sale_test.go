@@ -275,6 +275,9 @@ func runFirstSale(t *testing.T, redisURL string) *store {
 		t.Errorf("QR answer is %s, %d bytes", qr.Header.Get("Content-Type"), len(qr.Body))
 	}
 	history := c.expect(200, "GET", "/api/admin/orders/"+orderID+"/history", nil).list(t)
+	if raw, _ := json.Marshal(history); strings.Contains(string(raw), "access_token_hash") {
+		t.Error("the admin order history shows the order token's hash")
+	}
 	types := lifecycleTypes(history)
 	if strings.Join(types, ",") != "OrderPlaced,OrderPaid,ProvisioningStarted,ESIMIssued" {
 		t.Errorf("order history = %v (paying twice must not pay twice)", types)

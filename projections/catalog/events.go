@@ -45,6 +45,7 @@ type packageListed struct {
 	Daily             bool          `json:"daily"`
 	ValidityDays      int           `json:"validity_days"`
 	Wholesale         money.Precise `json:"wholesale"`
+	Operators         []string      `json:"operators"`
 }
 
 // packageUpdated is the payload of PackageWithdrawn, PackageEnabled,

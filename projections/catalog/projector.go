@@ -142,6 +142,7 @@ func applyPackageListed(ctx context.Context, rdb redis.Cmdable, tx redis.Pipelin
 		DataMB:            payload.DataMB,
 		Unlimited:         payload.Unlimited,
 		Daily:             payload.Daily,
+		Operators:         payload.Operators,
 		ValidityDays:      payload.ValidityDays,
 		Wholesale:         payload.Wholesale,
 	}

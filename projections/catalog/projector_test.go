@@ -316,7 +316,7 @@ func TestCatalog_Regions_listCountries(t *testing.T) {
 		raw, err := json.Marshal(asia[0])
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"id":"as-unl","provider":"airalo","name":"Asia Unlimited","countries":["JP","KR"],
-			"data_mb":null,"unlimited":true,"daily":false,"validity_days":7,
+			"data_mb":null,"unlimited":true,"daily":false,"validity_days":7,"operators":["SoftBank"],
 			"price":{"amount":"30.00","currency":"USD"}}`, string(raw))
 	})
 }
@@ -360,7 +360,7 @@ func TestCatalog_AdminPackages_json(t *testing.T) {
 		raw, err := json.Marshal(admin[0])
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"id":"go-us","provider":"esim-go","name":"USA 1GB","countries":["US"],
-			"data_mb":1024,"unlimited":false,"daily":false,"validity_days":7,
+			"data_mb":1024,"unlimited":false,"daily":false,"validity_days":7,"operators":["SoftBank"],
 			"price":{"amount":"1.11","currency":"USD"},
 			"provider_package_id":"code-go-us","wholesale":{"amount":"0.985","currency":"USD"},
 			"margin_percent":12.5,"margin_override":null,"enabled":true,"withdrawn":false}`, string(raw))

@@ -59,6 +59,7 @@ type packageState struct {
 	Unlimited         bool           `json:"unlimited"`
 	Daily             bool           `json:"daily"`
 	ValidityDays      int            `json:"validity_days"`
+	Operators         []string       `json:"operators,omitempty"`
 	Wholesale         money.Precise  `json:"wholesale"`
 	MarginOverride    *money.Percent `json:"margin_override"`
 	Disabled          bool           `json:"disabled"`

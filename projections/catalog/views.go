@@ -36,6 +36,7 @@ type PackageView struct {
 	Unlimited    bool        `json:"unlimited"`
 	Daily        bool        `json:"daily"`
 	ValidityDays int         `json:"validity_days"`
+	Operators    []string    `json:"operators"`
 	Price        money.Money `json:"price"`
 }
 
@@ -94,10 +95,14 @@ func (p *packageState) view(provider providerState) PackageView {
 		Unlimited:    p.Unlimited,
 		Daily:        p.Daily,
 		ValidityDays: p.ValidityDays,
+		Operators:    p.Operators,
 		Price:        p.price(provider),
 	}
 	if view.Countries == nil {
 		view.Countries = []string{}
+	}
+	if view.Operators == nil {
+		view.Operators = []string{}
 	}
 	if view.Unlimited {
 		view.DataMB = nil

@@ -50,11 +50,16 @@ func Routes(api fiber.Router, accounts Accounts, secureCookies bool) {
 		return c.JSON(fiber.Map{"name": name})
 	})
 	api.Get("/auth/session", func(c *fiber.Ctx) error {
+		// A signed-out visitor gets 200 with no admin, not 401: the SPA asks
+		// on every load, and a browser logs each 401 as an error.
 		token := c.Cookies(SessionCookie)
 		if token == "" {
-			return &apperr.Error{Kind: apperr.KindUnauthorized, Code: "unauthenticated", Message: "sign in as an admin first"}
+			return c.JSON(fiber.Map{"admin": nil})
 		}
 		session, err := accounts.Authenticate(c.UserContext(), token)
+		if appErr, ok := apperr.As(err); ok && appErr.Kind == apperr.KindUnauthorized {
+			return c.JSON(fiber.Map{"admin": nil})
+		}
 		if err != nil {
 			return err
 		}

@@ -44,7 +44,8 @@ type Views interface {
 
 // Deps are the routes' collaborators. SignQR signs an order id and ICCID
 // so that an <img> can load the QR code without the order's access token in
-// its URL.
+// its URL. Customers is optional: nil uses Service when it implements
+// CustomerSessions, and without either every order is a guest's.
 type Deps struct {
 	Service Service
 	Views   Views
@@ -53,12 +54,14 @@ type Deps struct {
 	Logger  zerolog.Logger
 	SignQR  func(orderID, iccid string) string
 	ActorID func(c *fiber.Ctx) string
+
+	Customers CustomerSessions
 }
 
 // PublicRoutes registers checkout and the order page.
 func PublicRoutes(api fiber.Router, deps Deps) {
-	h := handlers{deps}
-	api.Post("/orders", web.LimitBody(web.DefaultBodyLimit), h.place)
+	h := handlers{deps.withCustomers()}
+	api.Post("/orders", web.LimitBody(web.DefaultBodyLimit), optionalCustomer(h.customerSessions()), h.place)
 	api.Get("/orders/:id", h.get)
 	api.Post("/orders/:id/payments/test", h.payTest)
 	api.Post("/orders/:id/checkout", web.LimitBody(web.DefaultBodyLimit), h.checkout)
@@ -67,7 +70,7 @@ func PublicRoutes(api fiber.Router, deps Deps) {
 
 // AdminRoutes registers the admin order endpoints.
 func AdminRoutes(admin fiber.Router, deps Deps) {
-	h := handlers{deps}
+	h := handlers{deps.withCustomers()}
 	admin.Get("/orders", h.list)
 	admin.Get("/orders/:id", h.adminGet)
 	admin.Get("/orders/:id/history", h.history)
@@ -106,6 +109,7 @@ func (h handlers) place(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &cmd); err != nil {
 		return err
 	}
+	cmd.CustomerID = signedInCustomer(c)
 	placed, err := h.Service.PlaceOrder(web.CommandContext(c, "anonymous"), cmd)
 	if err != nil {
 		return err
@@ -248,7 +252,7 @@ func (h handlers) history(c *fiber.Ctx) error {
 			Type:  event.Type,
 			At:    event.RecordedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 			Actor: event.Metadata.ActorID,
-			Data:  event.Data,
+			Data:  withoutHiddenFields(event.Data),
 		})
 	}
 	return c.JSON(entries)
@@ -293,4 +297,32 @@ func queryInt(c *fiber.Ctx, name string, fallback, minimum, maximum int) (int, e
 		return 0, apperr.Invalid(name, "invalid_range", name+" must be a whole number from "+strconv.Itoa(minimum)+" to "+strconv.Itoa(maximum))
 	}
 	return value, nil
+}
+
+// hiddenHistoryFields are event fields the admin history leaves out: the
+// hash of the customer's order token gives an admin nothing to act on.
+var hiddenHistoryFields = []string{"access_token_hash"}
+
+// withoutHiddenFields returns event data without hiddenHistoryFields, or
+// the data unchanged when it has none of them.
+func withoutHiddenFields(data []byte) json.RawMessage {
+	var object map[string]json.RawMessage
+	if json.Unmarshal(data, &object) != nil {
+		return data
+	}
+	removed := false
+	for _, field := range hiddenHistoryFields {
+		if _, ok := object[field]; ok {
+			delete(object, field)
+			removed = true
+		}
+	}
+	if !removed {
+		return data
+	}
+	encoded, err := json.Marshal(object)
+	if err != nil {
+		return data
+	}
+	return encoded
 }

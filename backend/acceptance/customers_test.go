@@ -1,0 +1,120 @@
+package acceptance
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"esimscan/backend/internal/email/mailpittest"
+)
+
+var linkToken = regexp.MustCompile(`token=([^\s"<]+)`)
+
+// TestCustomers_accountOrderAndErasure walks a customer's life through the
+// built binary: register → verification email → verify → sign in → buy →
+// eSIM email → my orders → erasure, after which no view, list or export
+// shows the address.
+func TestCustomers_accountOrderAndErasure(t *testing.T) {
+	mailpit := mailpittest.Start(t, 0)
+	simURL := startSimulator(t)
+	s := newStore(t, "")
+	admin := s.start()
+	defer s.stop(syscall.SIGTERM)
+	openStore(t, admin, simURL)
+	admin.expect(200, "PUT", "/api/admin/settings/smtp", map[string]any{
+		"host": "127.0.0.1", "port": mailpit.Port, "username": "", "password": "",
+		"from": "shop@example.test", "security": "none",
+	})
+
+	address := "buyer-" + uuid.NewString()[:8] + "@example.test"
+	password := "a long customer password"
+	customer := newClient(t, admin.base)
+	customer.expect(201, "POST", "/api/customers/register", map[string]string{"email": address, "password": password})
+	verification := mailpit.WaitForMessages(t, address, 1, 30*time.Second)[0]
+	customer.expect(200, "POST", "/api/customers/verify", map[string]string{"token": tokenIn(t, verification.Text)})
+	customer.csrf = customer.expect(200, "POST", "/api/customers/login",
+		map[string]string{"email": address, "password": password}).object(t)["csrf_token"].(string)
+	customerID := customer.expect(200, "GET", "/api/customers/me", nil).object(t)["id"].(string)
+
+	packages := customer.expect(200, "GET", "/api/catalog/packages?country=JP", nil).list(t)
+	placed := customer.expect(201, "POST", "/api/orders", map[string]any{"package_id": packages[0]["id"], "email": address}).object(t)
+	orderID, token := placed["id"].(string), placed["access_token"].(string)
+	customer.expect(200, "POST", "/api/orders/"+orderID+"/payments/test", nil, "X-Order-Token", token)
+	waitFor(t, "the order to be issued", 30*time.Second, func() bool {
+		return customer.expect(200, "GET", "/api/orders/"+orderID, nil, "X-Order-Token", token).object(t)["status"] == "issued"
+	})
+	delivery := mailpit.WaitForMessages(t, address, 2, 30*time.Second)[0]
+	if !strings.Contains(delivery.Text, "LPA:") || len(delivery.Inline)+len(delivery.Attachments) == 0 {
+		t.Errorf("eSIM email %q lacks the LPA string or the QR image", delivery.Subject)
+	}
+	waitFor(t, "the order in my orders", 20*time.Second, func() bool {
+		mine := customer.expect(200, "GET", "/api/customers/me/orders", nil).list(t)
+		return len(mine) == 1 && mine[0]["id"] == orderID && mine[0]["email"] == address
+	})
+	if email := admin.expect(200, "GET", "/api/admin/orders/"+orderID, nil).object(t)["email"]; email != address {
+		t.Errorf("admin order email before erasure = %v, want %s", email, address)
+	}
+
+	admin.expect(200, "POST", "/api/admin/customers/"+customerID+"/erase", nil)
+	waitFor(t, "the customer and the order to read erased", 20*time.Second, func() bool {
+		listed := findBy(admin.expect(200, "GET", "/api/admin/customers", nil).list(t), "id", customerID)
+		order := admin.expect(200, "GET", "/api/admin/orders/"+orderID, nil).object(t)
+		return listed != nil && listed["email"] == "erased" && order["email"] == "erased"
+	})
+	for _, path := range []string{"/api/admin/customers", "/api/admin/orders", "/api/admin/orders/" + orderID} {
+		if strings.Contains(strings.ToLower(string(admin.expect(200, "GET", path, nil).Body)), address) {
+			t.Errorf("%s still shows the erased address", path)
+		}
+	}
+	erasures := 0
+	for _, line := range exportEvents(t, s.env) {
+		if strings.Contains(strings.ToLower(line), address) {
+			t.Errorf("the export contains the erased address: %.200s", line)
+		}
+		if strings.Contains(line, `"type":"CustomerErased"`) {
+			erasures++
+		}
+	}
+	if erasures != 1 {
+		t.Errorf("the log holds %d CustomerErased events, want exactly 1", erasures)
+	}
+}
+
+// tokenIn returns the token of the link in an email's text.
+func tokenIn(t *testing.T, text string) string {
+	t.Helper()
+	match := linkToken.FindStringSubmatch(text)
+	if match == nil {
+		t.Fatalf("email has no link with a token:\n%s", text)
+	}
+	token, err := url.QueryUnescape(match[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// openStore installs the store, signs the admin in, connects the eSIM
+// Access simulator and syncs and enables it, so packages are on sale.
+func openStore(t *testing.T, c *client, simURL string) {
+	t.Helper()
+	c.expect(201, "POST", "/api/install", map[string]string{
+		"store_name": "Customer eSIMs", "admin_email": adminEmail, "admin_password": adminPassword,
+	})
+	c.login(t)
+	c.expect(200, "PUT", "/api/admin/providers/esim-access", map[string]any{
+		"base_url": simURL, "margin_percent": 25, "sync_interval_minutes": 60,
+		"credentials": map[string]string{"access_code": simAccessCode, "secret_key": simSecretKey},
+	})
+	c.expect(200, "POST", "/api/admin/providers/esim-access/test", nil)
+	syncID := c.expect(202, "POST", "/api/admin/providers/esim-access/sync", nil).object(t)["sync_id"].(string)
+	waitFor(t, "the sync to finish", 60*time.Second, func() bool {
+		return c.expect(200, "GET", "/api/admin/providers/esim-access/syncs/"+syncID, nil).object(t)["status"] != "running"
+	})
+	c.expect(200, "POST", "/api/admin/providers/esim-access/enable", nil)
+}
