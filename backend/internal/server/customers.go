@@ -11,6 +11,8 @@ import (
 	emailapp "esimscan/backend/internal/email/app"
 	emailports "esimscan/backend/internal/email/ports"
 	"esimscan/backend/internal/platform/esrepo"
+	customerviews "esimscan/projections/customers"
+	orderviews "esimscan/projections/orders"
 )
 
 // newEmailService builds the email service: SMTP settings, test emails,
@@ -19,17 +21,20 @@ func (s *Server) newEmailService() *emailapp.Service {
 	return emailapp.NewService(emailapp.Deps{
 		Repo:   &esrepo.Repository{Store: s.store},
 		Keys:   s.keys,
-		Logger: s.logger.With().Str("component", "email").Logger(),
+		Logger: s.logger,
 		Now:    func() time.Time { return time.Now().UTC() },
 	})
 }
 
 // newCustomersService builds the customers service, which mails through
-// mail. Links in its emails start with the listen address.
+// mail, and wires it into the orders service, so that orders placed while
+// signed in belong to the account and carry a sealed email, and into mail,
+// which decrypts those emails for delivery. Links in its emails start with
+// the listen address.
 // TODO: take the store's public URL from the configuration once it has
 // one, because behind a proxy the listen address is not what customers open.
 func (s *Server) newCustomersService(mail *emailapp.Service) *customersapp.Service {
-	return customersapp.NewService(customersapp.Deps{
+	customers := customersapp.NewService(customersapp.Deps{
 		Repo:    &esrepo.Repository{Store: s.store},
 		Redis:   s.redis.Client,
 		Keys:    s.keys,
@@ -37,7 +42,12 @@ func (s *Server) newCustomersService(mail *emailapp.Service) *customersapp.Servi
 		BaseURL: "http://" + s.cfg.Addr,
 		Logger:  s.logger.With().Str("component", "customers").Logger(),
 		Now:     func() time.Time { return time.Now().UTC() },
+		Views:   customerviews.NewQueries(s.redis.Client),
+		Orders:  orderviews.NewQueries(s.redis.Client),
 	})
+	s.orders.UseCustomerAccounts(customers)
+	mail.UseAddressBook(customers)
+	return customers
 }
 
 // customerRoutes registers the customer and email endpoints: the public

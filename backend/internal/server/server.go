@@ -29,6 +29,7 @@ import (
 	providersapp "esimscan/backend/internal/providers/app"
 	"esimscan/projections/audit"
 	"esimscan/projections/catalog"
+	"esimscan/projections/customers"
 	"esimscan/projections/orders"
 	"esimscan/projections/projection"
 	"esimscan/projections/providers"
@@ -64,6 +65,7 @@ func Projectors() []projection.Projector {
 		orders.NewProjector(),
 		audit.NewProjector(),
 		reports.NewProjector(),
+		customers.NewProjector(),
 	}
 }
 

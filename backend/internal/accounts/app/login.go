@@ -2,18 +2,14 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"esimscan/backend/internal/accounts/domain"
 	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/platform/throttle"
 )
 
 // Failed sign-in throttle. Attempts count per email and client address,
@@ -55,34 +51,6 @@ func (e *TooManyAttemptsError) Is(target error) bool { return target == ErrTooMa
 func (e *TooManyAttemptsError) RetryAfterSeconds() int {
 	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))
 }
-
-// countAttempt counts a sign-in attempt against the keys KEYS[1] (email
-// and client address) and KEYS[2] (email), atomically. ARGV contains the
-// window in milliseconds and the two limits. When either count reached its
-// limit it counts nothing and returns the milliseconds until that key
-// expires. Otherwise it counts the attempt on both keys, starting each
-// key's window on its first attempt so a key never outlives its window,
-// and returns 0.
-var countAttempt = redis.NewScript(`
-local limits = {tonumber(ARGV[2]), tonumber(ARGV[3])}
-for i = 1, 2 do
-  local attempts = tonumber(redis.call("GET", KEYS[i]) or "0")
-  if attempts >= limits[i] then
-    local wait = redis.call("PTTL", KEYS[i])
-    if wait <= 0 then
-      wait = tonumber(ARGV[1])
-    end
-    return wait
-  end
-end
-for i = 1, 2 do
-  local attempts = redis.call("INCR", KEYS[i])
-  if attempts == 1 or redis.call("PTTL", KEYS[i]) < 0 then
-    redis.call("PEXPIRE", KEYS[i], ARGV[1])
-  end
-end
-return 0
-`)
 
 // Login is LoginFrom with an unknown client address: every such caller
 // shares one per-address count.
@@ -140,16 +108,15 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, clientIP strin
 }
 
 func (s *Service) countLoginAttempt(ctx context.Context, email, clientIP string) error {
-	keys := []string{clientAttemptsKey(email, clientIP), attemptsKey(email)}
-	waitMillis, err := countAttempt.Run(ctx, s.redis, keys,
-		LoginAttemptWindow.Milliseconds(), MaxLoginAttempts, MaxLoginAttemptsPerEmail).Int64()
+	wait, err := throttle.Count(ctx, s.redis, attemptsPrefix, domain.EmailKey(email), clientIP, throttle.Limits{
+		Window: LoginAttemptWindow, PerClient: MaxLoginAttempts, PerAccount: MaxLoginAttemptsPerEmail,
+	})
 	if err != nil {
-		return fmt.Errorf("count sign-in attempt: %w", err)
+		return err
 	}
-	if waitMillis <= 0 {
+	if wait <= 0 {
 		return nil
 	}
-	wait := time.Duration(waitMillis) * time.Millisecond
 	minutes := int(math.Ceil(wait.Minutes()))
 	s.logger.Warn().Str("email_key", domain.EmailKey(email)).Str("client_key", clientKey(clientIP)).
 		Dur("retry_after", wait).Msg("admin sign-in throttled")
@@ -188,23 +155,17 @@ func (s *Service) spendHashing(password string) {
 	_, _ = domain.VerifyPassword(s.dummyHash, password)
 }
 
-// attemptsKey is the Redis key counting one email's attempts from all
-// addresses. The braces keep both keys of one email in one Redis Cluster
-// slot, as the script that counts them needs.
-func attemptsKey(email string) string { return "loginattempts:{" + domain.EmailKey(email) + "}" }
+// attemptsPrefix starts the Redis keys of the admin sign-in throttle.
+const attemptsPrefix = "loginattempts"
 
 // clientAttemptsKey is the Redis key counting one email's attempts from
-// one client address.
+// one client address; a successful sign-in clears it.
 func clientAttemptsKey(email, clientIP string) string {
-	return attemptsKey(email) + ":" + clientKey(clientIP)
+	return throttle.ClientKey(attemptsPrefix, domain.EmailKey(email), clientIP)
 }
 
-// clientKey names a client address in keys and logs without the address
-// itself: the first 16 hex digits of its SHA-256.
-func clientKey(clientIP string) string {
-	sum := sha256.Sum256([]byte(strings.TrimSpace(clientIP)))
-	return hex.EncodeToString(sum[:])[:16]
-}
+// clientKey names a client address in logs without the address itself.
+func clientKey(clientIP string) string { return throttle.AddressKey(clientIP) }
 
 func errInvalidCredentials() error {
 	return &apperr.Error{Kind: apperr.KindUnauthorized, Code: "invalid_credentials", Message: "invalid email or password"}

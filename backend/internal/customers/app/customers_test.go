@@ -24,6 +24,7 @@ import (
 	"esimscan/backend/internal/platform/esrepo"
 	"esimscan/backend/internal/platform/passwords"
 	"esimscan/backend/internal/platform/secrets"
+	customerviews "esimscan/projections/customers"
 )
 
 const waitTimeout = 20 * time.Second
@@ -35,6 +36,7 @@ type fixture struct {
 	mailpit  *mailpittest.Mailpit
 	service  *customersapp.Service
 	password string
+	deps     func(*customerviews.Queries, customersapp.OrderViews) customersapp.Deps
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -59,17 +61,23 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	redisServer := miniredis.RunT(t)
-	service := customersapp.NewService(customersapp.Deps{
-		Repo:           repo,
-		Redis:          redis.NewClient(&redis.Options{Addr: redisServer.Addr()}),
-		Keys:           keys,
-		Mailer:         mail,
-		BaseURL:        "http://127.0.0.1:8080",
-		Logger:         zerolog.Nop(),
-		PasswordParams: passwords.PasswordParams{Time: 1, Memory: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32},
-	})
-	t.Cleanup(service.Wait)
-	return &fixture{store: store, mailpit: mailpit, service: service, password: "correct horse battery"}
+	f := &fixture{store: store, mailpit: mailpit, password: "correct horse battery"}
+	f.deps = func(views *customerviews.Queries, orders customersapp.OrderViews) customersapp.Deps {
+		return customersapp.Deps{
+			Repo:           repo,
+			Redis:          redis.NewClient(&redis.Options{Addr: redisServer.Addr()}),
+			Keys:           keys,
+			Mailer:         mail,
+			BaseURL:        "http://127.0.0.1:8080",
+			Logger:         zerolog.Nop(),
+			PasswordParams: passwords.PasswordParams{Time: 1, Memory: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32},
+			Views:          views,
+			Orders:         orders,
+		}
+	}
+	f.service = customersapp.NewService(f.deps(nil, nil))
+	t.Cleanup(f.service.Wait)
+	return f
 }
 
 // tokenFrom waits for the count-th email to address and returns the token

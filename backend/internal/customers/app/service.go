@@ -27,6 +27,7 @@ import (
 	"esimscan/backend/internal/platform/esrepo"
 	"esimscan/backend/internal/platform/passwords"
 	"esimscan/backend/internal/platform/secrets"
+	customerviews "esimscan/projections/customers"
 )
 
 // Lifetimes.
@@ -50,7 +51,8 @@ type Mailer interface {
 
 // Deps are the collaborators of the customers service. BaseURL is the
 // store's public address, such as https://shop.example.com, which the
-// links in emails start with.
+// links in emails start with. Views and Orders are the customers and
+// orders read models that the customer list and a customer's orders read.
 type Deps struct {
 	Repo           *esrepo.Repository
 	Redis          redis.UniversalClient
@@ -61,6 +63,8 @@ type Deps struct {
 	Now            func() time.Time
 	SessionTTL     time.Duration
 	PasswordParams passwords.PasswordParams
+	Views          *customerviews.Queries
+	Orders         OrderViews
 }
 
 // Service runs customer commands. It is safe for concurrent use.
@@ -74,6 +78,8 @@ type Service struct {
 	now            func() time.Time
 	sessionTTL     time.Duration
 	passwordParams passwords.PasswordParams
+	views          *customerviews.Queries
+	orders         OrderViews
 
 	lookupMu  sync.Mutex
 	lookupKey []byte
@@ -95,6 +101,8 @@ func NewService(deps Deps) *Service {
 		now:            deps.Now,
 		sessionTTL:     deps.SessionTTL,
 		passwordParams: deps.PasswordParams,
+		views:          deps.Views,
+		orders:         deps.Orders,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/platform/passwords"
+	"esimscan/backend/internal/platform/throttle"
 )
 
 // Session is a signed-in customer. Token goes in the HttpOnly cookie and
@@ -36,14 +38,46 @@ func sessionKey(token string) string {
 // Unknown emails, erased customers and wrong passwords return the same
 // Unauthorized error after the same hashing work. An unverified email is
 // a Forbidden error with code "email_not_verified".
-//
-// TODO: count failed attempts per email and address like admin sign-in
-// does; that throttle lives in the accounts context and is not shared yet.
 func (s *Service) Login(ctx context.Context, email, password string) (Session, error) {
+	return s.LoginFrom(ctx, email, password, "")
+}
+
+// LoginFrom is Login for a client at clientIP. Each attempt counts against
+// LoginLimits per email and address before the password is checked, and a
+// throttled attempt is a TooManyRequests error with code
+// "too_many_attempts". A successful sign-in clears the address's count.
+func (s *Service) LoginFrom(ctx context.Context, email, password, clientIP string) (Session, error) {
 	email = NormalizeEmail(email)
 	if email == "" || password == "" || len(password) > maxPasswordBytes {
 		return Session{}, errInvalidCredentials()
 	}
+	account := hashToken(email)[:32]
+	wait, err := throttle.Count(ctx, s.redis, loginAttemptsPrefix, account, clientIP, LoginLimits)
+	if err != nil {
+		return Session{}, err
+	}
+	if wait > 0 {
+		s.logger.Warn().Str("client_key", throttle.AddressKey(clientIP)).Dur("retry_after", wait).Msg("customer sign-in throttled")
+		return Session{}, &apperr.Error{
+			Kind: apperr.KindTooManyRequests, Code: "too_many_attempts",
+			Message: fmt.Sprintf("too many failed sign-in attempts for this email. Try again in %d minutes.", int(math.Ceil(wait.Minutes()))),
+		}
+	}
+	session, err := s.checkLogin(ctx, email, password)
+	if err == nil {
+		if err := s.redis.Del(ctx, throttle.ClientKey(loginAttemptsPrefix, account, clientIP)).Err(); err != nil {
+			return Session{}, fmt.Errorf("reset sign-in attempts: %w", err)
+		}
+	}
+	return session, err
+}
+
+// LoginLimits bound failed customer sign-ins like the admin's.
+var LoginLimits = throttle.Limits{Window: 15 * time.Minute, PerClient: 10, PerAccount: 100}
+
+const loginAttemptsPrefix = "customerloginattempts"
+
+func (s *Service) checkLogin(ctx context.Context, email, password string) (Session, error) {
 	customerID, err := s.customerByEmail(ctx, email)
 	if err != nil {
 		return Session{}, err

@@ -4,28 +4,34 @@ package ports
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	customersapp "esimscan/backend/internal/customers/app"
 	"esimscan/backend/internal/eventstore"
+	ordersports "esimscan/backend/internal/orders/ports"
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/platform/web"
+	orderviews "esimscan/projections/orders"
 )
 
 // SessionCookie is the customer session cookie, apart from the admin's.
-const SessionCookie = "esimscan_customer_session"
+// Order placement reads it to give signed-in customers their orders.
+const SessionCookie = ordersports.CustomerSessionCookie
 
 // Customers is the part of the customers application that the routes call.
 type Customers interface {
 	Register(ctx context.Context, cmd customersapp.Register) error
 	Verify(ctx context.Context, token string) error
-	Login(ctx context.Context, email, password string) (customersapp.Session, error)
+	LoginFrom(ctx context.Context, email, password, clientIP string) (customersapp.Session, error)
 	Authenticate(ctx context.Context, token string) (customersapp.Session, error)
 	RequestPasswordReset(ctx context.Context, email string) error
 	ConfirmPasswordReset(ctx context.Context, token, password string) error
 	Customer(ctx context.Context, customerID string) (customersapp.Customer, error)
 	Erase(ctx context.Context, customerID string) (eventstore.AppendResult, error)
+	CustomerOrders(ctx context.Context, customerID string) ([]orderviews.OrderView, error)
+	ListCustomers(ctx context.Context, offset, limit int) ([]customersapp.ListedCustomer, int, error)
 }
 
 type credentials struct {
@@ -78,7 +84,7 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 		if err != nil {
 			return err
 		}
-		session, err := customers.Login(c.UserContext(), request.Email, request.Password)
+		session, err := customers.LoginFrom(c.UserContext(), request.Email, request.Password, c.IP())
 		if err != nil {
 			return err
 		}
@@ -119,14 +125,58 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 		}
 		return c.JSON(customer)
 	})
+	group.Get("/me/orders", func(c *fiber.Ctx) error {
+		session, err := customers.Authenticate(c.UserContext(), c.Cookies(SessionCookie))
+		if err != nil {
+			return err
+		}
+		orders, err := customers.CustomerOrders(c.UserContext(), session.CustomerID)
+		if err != nil {
+			return err
+		}
+		for i := range orders {
+			orders[i].ProviderOrderID = ""
+		}
+		return c.JSON(orders)
+	})
 }
 
-// AdminRoutes registers POST /customers/:id/erase under admin.
+// AdminRoutes registers GET /customers and POST /customers/:id/erase
+// under admin.
 func AdminRoutes(admin fiber.Router, customers Customers, actorID func(*fiber.Ctx) string) {
+	admin.Get("/customers", func(c *fiber.Ctx) error {
+		offset, limit, err := page(c)
+		if err != nil {
+			return err
+		}
+		list, total, err := customers.ListCustomers(c.UserContext(), offset, limit)
+		if err != nil {
+			return err
+		}
+		c.Set("X-Total-Count", strconv.Itoa(total))
+		return c.JSON(list)
+	})
 	admin.Post("/customers/:id/erase", func(c *fiber.Ctx) error {
 		if _, err := customers.Erase(web.CommandContext(c, actorID(c)), c.Params("id")); err != nil {
 			return err
 		}
 		return c.JSON(fiber.Map{"erased": true})
 	})
+}
+
+// page reads the offset and limit query parameters: limit 1 to 500,
+// default 100.
+func page(c *fiber.Ctx) (offset, limit int, err error) {
+	limit, offset = 100, 0
+	if text := c.Query("limit"); text != "" {
+		if limit, err = strconv.Atoi(text); err != nil || limit < 1 || limit > 500 {
+			return 0, 0, apperr.Invalid("limit", "invalid_range", "limit must be a whole number from 1 to 500")
+		}
+	}
+	if text := c.Query("offset"); text != "" {
+		if offset, err = strconv.Atoi(text); err != nil || offset < 0 {
+			return 0, 0, apperr.Invalid("offset", "invalid_range", "offset must be a whole number from 0")
+		}
+	}
+	return offset, limit, nil
 }

@@ -101,6 +101,12 @@ func (s *Service) deliver(ctx context.Context, orderID string) {
 			}
 			continue
 		}
+		sendable, err := s.resolveAddress(ctx, &delivery)
+		if err != nil || !sendable {
+			logger.Warn().Err(err).Msg("eSIM email not sent: the customer's address cannot be read")
+			s.finishDelivery(orderID)
+			return
+		}
 		attempt := delivery.Attempts + 1
 		messageID, sendErr := s.sendESIMEmail(ctx, delivery)
 		if ctx.Err() != nil {
@@ -153,6 +159,10 @@ func (s *Service) recordFailure(
 	if _, err := s.repo.Append(ctx, domain.OrderStream(orderID), eventstore.Any(), event); err != nil {
 		logger.Error().Err(err).Msg("record failed eSIM email failed")
 	}
+	if last && errors.Is(sendErr, ErrNotConfigured) {
+		logger.Info().Msg("eSIM email not sent because SMTP is not configured; an admin can resend it after saving the SMTP settings")
+		return false
+	}
 	if last {
 		logger.Error().Err(sendErr).Int("attempt", attempt).Msg("eSIM email failed; no retry until an admin resends it")
 		return false
@@ -175,6 +185,11 @@ func (s *Service) retryDelayAfter(failures int) time.Duration {
 }
 
 func (s *Service) sendESIMEmail(ctx context.Context, delivery domain.Delivery) (string, error) {
+	// Check the settings before drawing the QR codes, which costs more
+	// than the whole rest of an unconfigured store's attempt.
+	if _, _, err := s.server(ctx); err != nil {
+		return "", err
+	}
 	msg, err := esimMessage(delivery, s.storeName)
 	if err != nil {
 		return "", err

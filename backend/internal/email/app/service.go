@@ -62,6 +62,7 @@ type Service struct {
 	logger    zerolog.Logger
 	now       func() time.Time
 	storeName string
+	addresses AddressBook // set by UseAddressBook
 
 	retryDelay    time.Duration
 	maxRetryDelay time.Duration

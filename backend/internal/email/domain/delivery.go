@@ -23,6 +23,7 @@ type Delivery struct {
 	Email       string
 	PackageName string
 	CustomerID  string
+	EmailSealed string // a signed-in customer's address, sealed; Email is then empty
 	ESIMs       []ESIM
 	Issued      bool
 	Pending     bool
@@ -36,10 +37,11 @@ func (d *Delivery) Apply(eventType string, data []byte) error {
 	switch eventType {
 	case "OrderPlaced":
 		var event struct {
-			OrderID    string `json:"order_id"`
-			Email      string `json:"email"`
-			CustomerID string `json:"customer_id"`
-			Package    struct {
+			OrderID     string `json:"order_id"`
+			Email       string `json:"email"`
+			CustomerID  string `json:"customer_id"`
+			EmailSealed string `json:"email_sealed"`
+			Package     struct {
 				Name string `json:"name"`
 			} `json:"package"`
 		}
@@ -47,6 +49,7 @@ func (d *Delivery) Apply(eventType string, data []byte) error {
 			return err
 		}
 		d.OrderID, d.Email, d.PackageName, d.CustomerID = event.OrderID, event.Email, event.Package.Name, event.CustomerID
+		d.EmailSealed = event.EmailSealed
 	case "ESIMIssued":
 		var event struct {
 			ESIMs []ESIM `json:"esims"`

@@ -11,15 +11,18 @@ import (
 	"esimscan/backend/internal/eventstore"
 	"esimscan/backend/internal/orders/domain"
 	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/platform/esrepo"
 	"esimscan/backend/money"
 )
 
 // PlaceOrder is a storefront visitor's order of one catalog package.
-// Quantity 0 means 1.
+// Quantity 0 means 1. CustomerID names the signed-in customer who places
+// the order, or is empty for a guest; it never comes from the request body.
 type PlaceOrder struct {
-	PackageID string `json:"package_id" validate:"required,max=64"`
-	Email     string `json:"email" validate:"required,email,max=254"`
-	Quantity  int    `json:"quantity" validate:"omitempty,min=1,max=10"`
+	PackageID  string `json:"package_id" validate:"required,max=64"`
+	Email      string `json:"email" validate:"required,email,max=254"`
+	Quantity   int    `json:"quantity" validate:"omitempty,min=1,max=10"`
+	CustomerID string `json:"-"`
 }
 
 // PlacedOrder is a new order. AccessToken is shown to the buyer once and
@@ -69,9 +72,18 @@ func (s *Service) PlaceOrder(ctx context.Context, cmd PlaceOrder) (PlacedOrder, 
 		return PlacedOrder{}, fmt.Errorf("place order for package %s: %w", cmd.PackageID, err)
 	}
 
-	result, err := s.repo.Append(ctx, streamOf(orderID), eventstore.NoStream(), event)
+	var placed esrepo.Event = event
+	if cmd.CustomerID != "" {
+		if placed, err = s.sealForCustomer(ctx, cmd.CustomerID, event); err != nil {
+			return PlacedOrder{}, err
+		}
+	}
+	result, err := s.repo.Append(ctx, streamOf(orderID), eventstore.NoStream(), placed)
 	if err != nil {
 		return PlacedOrder{}, fmt.Errorf("place order %s: %w", orderID, err)
+	}
+	if cmd.CustomerID != "" {
+		s.linkToCustomer(ctx, cmd.CustomerID, orderID)
 	}
 	s.logger.Info().Str("order_id", orderID).Str("package_id", quote.PackageID).
 		Str("total", event.Total.String()).Msg("order placed")

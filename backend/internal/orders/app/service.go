@@ -92,6 +92,7 @@ type Service struct {
 	driver       string
 	testPayments bool
 	gateways     Gateways
+	customers    CustomerAccounts // set by UseCustomerAccounts
 	logger       zerolog.Logger
 	now          func() time.Time
 
