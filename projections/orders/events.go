@@ -19,6 +19,7 @@ const (
 	typeProvisioningRetried = "ProvisioningRetried"
 	typeOrderCancelled      = "OrderCancelled"
 	typeOrderRefunded       = "OrderRefunded"
+	typeCustomerErased      = "CustomerErased"
 )
 
 // orderEvent holds the fields of every order event that this read model
@@ -34,6 +35,8 @@ type orderEvent struct {
 	Quantity        int          `json:"quantity"`
 	Total           money.Money  `json:"total"`
 	PlacedAt        time.Time    `json:"placed_at"`
+	CustomerID      string       `json:"customer_id"`
+	EmailSealed     string       `json:"email_sealed"`
 
 	// OrderPaid
 	Gateway          string    `json:"gateway"`

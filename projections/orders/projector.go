@@ -5,6 +5,8 @@ package orders
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/redis/go-redis/v9"
 
@@ -34,6 +36,8 @@ func (projector) Apply(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeline
 	case typeOrderPaid, typeProvisioningStarted, typeProviderOrderPlaced, typeESIMIssued, typeOrderFailed,
 		typeProvisioningRetried, typeOrderCancelled, typeOrderRefunded:
 		return applyProgress(ctx, rdb, tx, ev)
+	case typeCustomerErased:
+		return applyCustomerErased(ctx, rdb, tx, ev)
 	}
 	return nil
 }
@@ -58,6 +62,10 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 		AccessTokenHash: payload.AccessTokenHash,
 		Score:           ev.Position,
 	}
+	if payload.CustomerID != "" {
+		record.View.CustomerID = payload.CustomerID
+		record.EmailSealed = payload.EmailSealed
+	}
 	if record.View.Package.Unlimited {
 		record.View.Package.DataMB = nil
 	}
@@ -67,7 +75,38 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 	member := redis.Z{Score: float64(record.Score), Member: payload.OrderID}
 	tx.ZAdd(ctx, keyAll, member)
 	tx.ZAdd(ctx, statusKey(StatusPendingPayment), member)
-	tx.ZAdd(ctx, emailKey(payload.Email), member)
+	if payload.Email != "" {
+		tx.ZAdd(ctx, emailKey(payload.Email), member)
+	}
+	if payload.CustomerID != "" {
+		tx.SAdd(ctx, customerKey(payload.CustomerID), payload.OrderID)
+	}
+	return nil
+}
+
+// applyCustomerErased drops the sealed email of every order of the erased
+// customer and makes it read ErasedEmail.
+func applyCustomerErased(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev projection.Event) error {
+	var payload struct {
+		CustomerID string `json:"customer_id"`
+	}
+	if err := json.Unmarshal(ev.Data, &payload); err != nil || payload.CustomerID == "" {
+		return fmt.Errorf("decode %s: missing customer_id", ev.Type)
+	}
+	ids, err := rdb.SMembers(ctx, customerKey(payload.CustomerID)).Result()
+	if err != nil {
+		return fmt.Errorf("list orders of customer %s: %w", payload.CustomerID, err)
+	}
+	records, err := loadRecords(ctx, rdb, ids)
+	if err != nil {
+		return err
+	}
+	for _, record := range records {
+		record.View.Email, record.EmailSealed = ErasedEmail, ""
+		if err := saveRecord(ctx, tx, record); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -35,12 +35,17 @@ func emailKey(email string) string { return keyPrefix + "email:" + strings.ToLow
 type orderRecord struct {
 	View            OrderView `json:"view"`
 	AccessTokenHash string    `json:"access_token_hash"`
+	EmailSealed     string    `json:"email_sealed,omitempty"`
 	Score           uint64    `json:"score"`
 }
+
+// customerKey is a set of the ids of the orders of one signed-in customer.
+func customerKey(customerID string) string { return keyPrefix + "customer:" + customerID }
 
 func (r *orderRecord) order() OrderView {
 	view := r.View
 	view.AccessTokenHash = r.AccessTokenHash
+	view.EmailSealed = r.EmailSealed
 	if view.ESIMs == nil {
 		view.ESIMs = []ESIM{}
 	}

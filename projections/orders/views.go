@@ -39,7 +39,12 @@ type OrderView struct {
 	Payment         *Payment     `json:"payment"`
 	ProviderOrderID string       `json:"provider_order_id,omitempty"`
 	AccessTokenHash string       `json:"-"`
+	CustomerID      string       `json:"customer_id,omitempty"`
+	EmailSealed     string       `json:"-"`
 }
+
+// ErasedEmail is the email of an erased customer's orders.
+const ErasedEmail = "erased"
 
 // OrderPackage is the package as it was when the order was placed. DataMB
 // is nil for an unlimited package, and a daily allowance when Daily is true.
