@@ -17,7 +17,7 @@ Usage:
   esimscan serve                      run the store (configured by environment variables)
   esimscan events export [flags]      write the event history to stdout
   esimscan replay [--projection NAME] rebuild read models from the log
-  esimscan simulator esim-access      run a loopback simulator of a provider API
+  esimscan simulator PROVIDER         run a loopback simulator of a provider or PayPal API
   esimscan keygen                     print a new APP_KEY
 
 Run "esimscan COMMAND -h" for a command's flags.

@@ -52,6 +52,7 @@ func ListenAndServe(ctx context.Context, addr string, opts Options) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	server := &http.Server{Handler: New(opts), ReadHeaderTimeout: 10 * time.Second}
+	opts.Logger.Info().Str("addr", listener.Addr().String()).Msg("paypal simulator listening")
 
 	done := make(chan error, 1)
 	go func() { done <- server.Serve(listener) }()

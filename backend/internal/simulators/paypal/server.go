@@ -3,7 +3,8 @@
 // token, Orders v2 (create, get, capture), the approval page, capture
 // refunds, and webhook signature verification. Responses are idempotent by
 // the PayPal-Request-Id header, and failures (401, 429, 500, slow or
-// malformed answers) can be injected.
+// malformed answers) can be injected. Test controls under /_sim/ hand out
+// signed webhook deliveries over HTTP (see PathControl).
 //
 // Webhook signatures are HMAC-SHA256 over the string PayPal signs
 // ("transmission_id|transmission_time|webhook_id|crc32 of the body"), with
@@ -19,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // API paths served, as on PayPal's own host.
@@ -45,6 +48,9 @@ type Options struct {
 	// TokenLifetime is the expires_in of issued tokens, after which they
 	// are rejected; 0 means DefaultTokenLifetime.
 	TokenLifetime time.Duration
+	// Logger receives the listening address from ListenAndServe; the zero
+	// value logs nothing.
+	Logger zerolog.Logger
 }
 
 // Server is the simulated PayPal API. It is safe for concurrent use.
@@ -92,6 +98,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST "+PathCaptures+"/{id}/refund", s.authorized(s.idempotently(s.serveRefund)))
 	s.mux.HandleFunc("POST "+PathVerifyWebhook, s.authorized(s.serveVerifyWebhook))
 	s.mux.HandleFunc("GET "+PathApprove, s.serveApprove)
+	s.controlRoutes()
 	return s
 }
 
