@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -31,15 +32,23 @@ func binaryPath(t *testing.T) string {
 	return path
 }
 
+// freeAddr returns a loopback address with a port that is free now. Ports
+// come from 20000–31999, below Linux's ephemeral range (32768 and up), so
+// the many client connections of parallel tests cannot take the port
+// between this check and the server's bind.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for attempt := 0; attempt < 200; attempt++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		listener, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		listener.Close()
+		return addr
 	}
-	addr := listener.Addr().String()
-	listener.Close()
-	return addr
+	t.Fatal("no free loopback port found in 20000–31999")
+	return ""
 }
 
 // process is a running esimscan command whose output is kept for failures.

@@ -20,6 +20,7 @@ const (
 	typeOrderCancelled      = "OrderCancelled"
 	typeOrderRefunded       = "OrderRefunded"
 	typeCustomerErased      = "CustomerErased"
+	typeTopUpApplied        = "TopUpApplied"
 )
 
 // orderEvent holds the fields of every order event that this read model
@@ -37,6 +38,7 @@ type orderEvent struct {
 	PlacedAt        time.Time    `json:"placed_at"`
 	CustomerID      string       `json:"customer_id"`
 	EmailSealed     string       `json:"email_sealed"`
+	TopUpOf         *TopUpOf     `json:"topup_of"`
 
 	// OrderPaid
 	Gateway          string    `json:"gateway"`
@@ -55,6 +57,10 @@ type orderEvent struct {
 
 	// OrderCancelled
 	CancelledAt time.Time `json:"cancelled_at"`
+
+	// TopUpApplied
+	ICCID     string    `json:"iccid"`
+	AppliedAt time.Time `json:"applied_at"`
 
 	// OrderRefunded
 	Amount     money.Money `json:"amount"`

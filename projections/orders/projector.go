@@ -32,9 +32,12 @@ func (projector) KeyPrefix() string { return keyPrefix }
 func (projector) Apply(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev projection.Event) error {
 	switch ev.Type {
 	case typeOrderPlaced:
-		return applyPlaced(ctx, tx, ev)
+		if err := applyPlaced(ctx, tx, ev); err != nil {
+			return err
+		}
+		return linkTopUp(ctx, rdb, tx, ev)
 	case typeOrderPaid, typeProvisioningStarted, typeProviderOrderPlaced, typeESIMIssued, typeOrderFailed,
-		typeProvisioningRetried, typeOrderCancelled, typeOrderRefunded:
+		typeProvisioningRetried, typeOrderCancelled, typeOrderRefunded, typeTopUpApplied:
 		return applyProgress(ctx, rdb, tx, ev)
 	case typeCustomerErased:
 		return applyCustomerErased(ctx, rdb, tx, ev)
@@ -66,6 +69,7 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 		record.View.CustomerID = payload.CustomerID
 		record.EmailSealed = payload.EmailSealed
 	}
+	record.View.TopUpOf = payload.TopUpOf
 	if record.View.Package.Unlimited {
 		record.View.Package.DataMB = nil
 	}
@@ -167,8 +171,16 @@ func applyProgress(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, e
 		view.CancelledAt = &cancelledAt
 	case typeOrderRefunded:
 		applyRefund(view, payload.Amount)
+	case typeTopUpApplied:
+		appliedAt := payload.AppliedAt
+		view.Status = StatusIssued
+		view.IssuedAt = &appliedAt
+		view.Failure = nil
 	}
 	if err := saveRecord(ctx, tx, record); err != nil {
+		return err
+	}
+	if err := updateParentTopUp(ctx, rdb, tx, view); err != nil {
 		return err
 	}
 	if oldStatus != view.Status {

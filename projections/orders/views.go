@@ -20,7 +20,9 @@ const (
 // OrderView is one order. PaidAt and IssuedAt are nil until the order gets
 // there. Failure is set while the order is failed, and Payment once it is
 // paid. ProviderOrderID is the provider's id of the order that the live
-// driver placed, for admins only. AccessTokenHash is the hex SHA-256 of the order's access token,
+// driver placed, for admins only. TopUpOf is set for a top-up order, which
+// adds data to an eSIM of an earlier order and issues no eSIM of its own;
+// TopUps lists the top-up orders of this order's eSIMs, oldest first. AccessTokenHash is the hex SHA-256 of the order's access token,
 // kept out of JSON so that the API can check a token without showing it.
 type OrderView struct {
 	ID              string       `json:"id"`
@@ -41,6 +43,27 @@ type OrderView struct {
 	AccessTokenHash string       `json:"-"`
 	CustomerID      string       `json:"customer_id,omitempty"`
 	EmailSealed     string       `json:"-"`
+	TopUpOf         *TopUpOf     `json:"topup_of,omitempty"`
+	TopUps          []TopUp      `json:"topups,omitempty"`
+}
+
+// TopUpOf names the eSIM a top-up order adds data to and the order that
+// issued it.
+type TopUpOf struct {
+	OrderID string `json:"order_id"`
+	ICCID   string `json:"iccid"`
+}
+
+// TopUp is one top-up order of an eSIM, as its parent order lists it.
+// AppliedAt is nil until the top-up is applied.
+type TopUp struct {
+	OrderID   string      `json:"order_id"`
+	ICCID     string      `json:"iccid"`
+	Status    string      `json:"status"`
+	Package   string      `json:"package"`
+	Total     money.Money `json:"total"`
+	PlacedAt  time.Time   `json:"placed_at"`
+	AppliedAt *time.Time  `json:"applied_at,omitempty"`
 }
 
 // ErasedEmail is the email of an erased customer's orders.

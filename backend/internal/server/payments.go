@@ -94,7 +94,7 @@ func (testGateway) Refund(ctx context.Context, req payments.RefundRequest) (paym
 // paymentRoutes registers the payment settings under admin and the Stripe
 // webhook under api.
 func (s *Server) paymentRoutes(api, admin fiber.Router, paymentSettings *settings.Service) {
-	paymentsports.AdminRoutes(admin, paymentSettings, accountsports.AdminID)
+	paymentsports.AdminRoutes(admin, paymentSettings, accountsports.AdminID, s.runner, s.logger)
 	webhook := &stripe.Webhook{
 		Secret: func(ctx context.Context) (string, error) {
 			credentials, err := paymentSettings.Stripe(ctx)

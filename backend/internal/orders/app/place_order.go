@@ -32,6 +32,7 @@ type PlacedOrder struct {
 	AccessToken string
 	Total       money.Money
 	Result      eventstore.AppendResult
+	TopUpOf     *domain.TopUpOf // set for a top-up order
 }
 
 // PlaceOrder validates cmd, fixes the package's current price and appends

@@ -95,6 +95,11 @@ func (s *Service) runDriver(ctx context.Context, orderID string) error {
 	if loaded.order.Status() != domain.StatusProvisioning {
 		return nil
 	}
+	if loaded.order.TopUpOf() != nil && loaded.order.Driver() != domain.DriverLive {
+		// The stub and manual drivers reach no provider, so a top-up counts
+		// as applied to the same ICCID at once.
+		return s.applyTopUpAtOnce(ctx, orderID, loaded.order.Driver())
+	}
 	switch loaded.order.Driver() {
 	case domain.DriverStub:
 		return s.issueDemoESIMs(ctx, orderID)

@@ -125,6 +125,9 @@ func (s *Service) attemptLive(ctx context.Context, order *domain.Order, logger z
 	if err != nil {
 		return liveStep{final: fmt.Sprintf("provider %s is not usable: %v", slug, err)}
 	}
+	if order.TopUpOf() != nil {
+		return s.attemptTopUp(ctx, order, client, slug)
+	}
 
 	if recorded.ProviderOrderID != "" {
 		result, err := client.QueryOrder(ctx, recorded.ProviderOrderID)

@@ -1,5 +1,6 @@
 // Package app runs the commands of the orders context: placing an order,
-// checkout, recording gateway payments, cancelling, refunding, paying
+// checkout, top-ups of issued eSIMs, recording gateway payments,
+// cancelling, refunding, paying
 // through the test gateway, fulfilling it by hand, retrying a
 // failed provisioning, and the ProvisionESIMOnOrderPaid reaction that
 // drives provisioning with the manual, stub or live driver.
@@ -93,6 +94,7 @@ type Service struct {
 	testPayments bool
 	gateways     Gateways
 	customers    CustomerAccounts // set by UseCustomerAccounts
+	margins      ProviderMargins  // set by UseProviderMargins
 	logger       zerolog.Logger
 	now          func() time.Time
 

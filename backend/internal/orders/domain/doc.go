@@ -1,7 +1,7 @@
 // Package domain holds the Order aggregate of the orders context: its
 // events (OrderPlaced, OrderPaid, ProvisioningStarted, ProviderOrderPlaced,
 // ESIMIssued, OrderFailed, ProvisioningRetried, CheckoutStarted,
-// OrderCancelled, OrderRefunded), its state machine and the
+// OrderCancelled, OrderRefunded, TopUpApplied), its state machine and the
 // errors of its rules.
 //
 // Commands decide events from the state rebuilt by Order.Apply; they never

@@ -18,6 +18,7 @@ const (
 	EventCheckoutStarted     = "CheckoutStarted"
 	EventOrderCancelled      = "OrderCancelled"
 	EventOrderRefunded       = "OrderRefunded"
+	EventTopUpApplied        = "TopUpApplied"
 )
 
 // Provisioning drivers recorded in ProvisioningStarted.
@@ -42,7 +43,8 @@ type Package struct {
 }
 
 // OrderPlaced opens an order and fixes its price: Total is UnitPrice, rounded
-// to the currency's minor unit, times Quantity.
+// to the currency's minor unit, times Quantity. TopUpOf is set for a
+// top-up order, which buys more data for an eSIM of an earlier order.
 type OrderPlaced struct {
 	OrderID         string      `json:"order_id"`
 	Email           string      `json:"email"`
@@ -52,6 +54,7 @@ type OrderPlaced struct {
 	Quantity        int         `json:"quantity"`
 	Total           money.Money `json:"total"`
 	PlacedAt        time.Time   `json:"placed_at"`
+	TopUpOf         *TopUpOf    `json:"topup_of,omitempty"`
 }
 
 // OrderPaid records a payment of the whole total through a gateway.

@@ -81,6 +81,7 @@ type Placement struct {
 	UnitPrice       money.Money
 	Quantity        int
 	At              time.Time
+	TopUpOf         *TopUpOf // set for a top-up order
 }
 
 // Place decides the OrderPlaced event of a new order. The unit price is
@@ -94,6 +95,8 @@ func Place(p Placement) (OrderPlaced, error) {
 		return OrderPlaced{}, fmt.Errorf("%w: unit price has no currency", ErrInvalidPlacement)
 	case p.Quantity < 1:
 		return OrderPlaced{}, fmt.Errorf("%w: quantity %d is not positive", ErrInvalidPlacement, p.Quantity)
+	case p.TopUpOf != nil && (p.TopUpOf.OrderID == "" || p.TopUpOf.ICCID == "" || p.Quantity != 1):
+		return OrderPlaced{}, fmt.Errorf("%w: a top-up needs an order id, an ICCID and quantity 1", ErrInvalidPlacement)
 	}
 	unit := p.UnitPrice.RoundToMinor()
 	return OrderPlaced{
@@ -105,6 +108,7 @@ func Place(p Placement) (OrderPlaced, error) {
 		Quantity:        p.Quantity,
 		Total:           unit.Times(int64(p.Quantity)),
 		PlacedAt:        p.At.UTC(),
+		TopUpOf:         p.TopUpOf,
 	}, nil
 }
 
@@ -127,6 +131,7 @@ type Order struct {
 	refunded          money.Money // the sum of every OrderRefunded
 	refunds           int
 	checkout          CheckoutStarted
+	topUpApplied      TopUpApplied
 }
 
 // Apply folds one stored event into the order. Unknown event types are
@@ -194,6 +199,8 @@ func (o *Order) applyPayment(eventType string, data []byte) error {
 		return decode(eventType, data, &o.checkout)
 	case EventOrderCancelled:
 		o.status = StatusCancelled
+	case EventTopUpApplied:
+		return o.applyTopUp(data)
 	case EventOrderRefunded:
 		var event OrderRefunded
 		if err := decode(eventType, data, &event); err != nil {
@@ -289,8 +296,12 @@ func (o *Order) StartProvisioning(driver string, at time.Time) (ProvisioningStar
 }
 
 // Issue decides the delivery of the order's eSIMs, one per unit ordered.
-// Only an order in provisioning can be issued.
+// Only an order in provisioning can be issued, and never a top-up order,
+// which ApplyTopUp completes instead.
 func (o *Order) Issue(esims []ESIM, at time.Time) (ESIMIssued, error) {
+	if o.placed.TopUpOf != nil {
+		return ESIMIssued{}, &TransitionError{Code: CodeNotIssuable, Action: "issue eSIMs for a top-up of", Status: o.status}
+	}
 	switch o.status {
 	case StatusProvisioning:
 	case StatusIssued:

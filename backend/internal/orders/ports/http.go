@@ -58,7 +58,8 @@ type Deps struct {
 	Customers CustomerSessions
 }
 
-// PublicRoutes registers checkout and the order page.
+// PublicRoutes registers checkout, the order page and, when Service
+// implements TopUpService, its top-ups.
 func PublicRoutes(api fiber.Router, deps Deps) {
 	h := handlers{deps.withCustomers()}
 	api.Post("/orders", web.LimitBody(web.DefaultBodyLimit), optionalCustomer(h.customerSessions()), h.place)
@@ -66,6 +67,7 @@ func PublicRoutes(api fiber.Router, deps Deps) {
 	api.Post("/orders/:id/payments/test", h.payTest)
 	api.Post("/orders/:id/checkout", web.LimitBody(web.DefaultBodyLimit), h.checkout)
 	api.Get("/orders/:id/esims/:iccid/qr.png", h.qrCode)
+	topUpRoutes(api, h)
 }
 
 // AdminRoutes registers the admin order endpoints.

@@ -34,8 +34,10 @@ type StripeWebhook interface {
 const maxWebhookBody = 512 << 10
 
 // AdminRoutes registers the payment settings under /settings/payments.
-func AdminRoutes(admin fiber.Router, service Settings, actorID func(c *fiber.Ctx) string) {
-	h := settingsHandlers{service: service, actorID: actorID}
+// A save answers once the read models (the credential audit among them)
+// show it, bounded by waiter.
+func AdminRoutes(admin fiber.Router, service Settings, actorID func(c *fiber.Ctx) string, waiter web.Waiter, logger zerolog.Logger) {
+	h := settingsHandlers{service: service, actorID: actorID, waiter: waiter, logger: logger}
 	admin.Get("/settings/payments", h.get)
 	admin.Put("/settings/payments/stripe", web.LimitBody(web.DefaultBodyLimit), h.putStripe)
 	admin.Put("/settings/payments/paypal", web.LimitBody(web.DefaultBodyLimit), h.putPayPal)
@@ -64,6 +66,8 @@ func WebhookRoutes(api fiber.Router, webhook StripeWebhook, logger zerolog.Logge
 type settingsHandlers struct {
 	service Settings
 	actorID func(c *fiber.Ctx) string
+	waiter  web.Waiter
+	logger  zerolog.Logger
 }
 
 func (h settingsHandlers) get(c *fiber.Ctx) error {
@@ -79,9 +83,11 @@ func (h settingsHandlers) putStripe(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &input); err != nil {
 		return err
 	}
-	if _, err := h.service.ConfigureStripe(web.CommandContext(c, h.actorID(c)), input); err != nil {
+	result, err := h.service.ConfigureStripe(web.CommandContext(c, h.actorID(c)), input)
+	if err != nil {
 		return err
 	}
+	web.AwaitProjection(c, h.waiter, h.logger, result)
 	return h.respond(c, func(view settings.View) any { return view.Stripe })
 }
 
@@ -90,9 +96,11 @@ func (h settingsHandlers) putPayPal(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &input); err != nil {
 		return err
 	}
-	if _, err := h.service.ConfigurePayPal(web.CommandContext(c, h.actorID(c)), input); err != nil {
+	result, err := h.service.ConfigurePayPal(web.CommandContext(c, h.actorID(c)), input)
+	if err != nil {
 		return err
 	}
+	web.AwaitProjection(c, h.waiter, h.logger, result)
 	return h.respond(c, func(view settings.View) any { return view.PayPal })
 }
 
@@ -101,9 +109,11 @@ func (h settingsHandlers) putManual(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &input); err != nil {
 		return err
 	}
-	if _, err := h.service.ConfigureManual(web.CommandContext(c, h.actorID(c)), input); err != nil {
+	result, err := h.service.ConfigureManual(web.CommandContext(c, h.actorID(c)), input)
+	if err != nil {
 		return err
 	}
+	web.AwaitProjection(c, h.waiter, h.logger, result)
 	return h.respond(c, func(view settings.View) any { return view.Manual })
 }
 

@@ -138,3 +138,35 @@ type Settings struct {
 
 // Factory builds a Client for one provider from its settings.
 type Factory func(settings Settings) (Client, error)
+
+// TopUpRequest adds data to an issued eSIM. Reference is esimScan's own
+// idempotency key for the top-up: the same reference never charges twice
+// where the provider supports it. A non-zero Wholesale is sent as the
+// expected price, where the provider checks it.
+type TopUpRequest struct {
+	Reference         string
+	ICCID             string
+	ProviderPackageID string
+	Wholesale         money.Money
+}
+
+// TopUpResult is the provider's answer to a top-up. ProviderReference is
+// the provider's id of the top-up, empty when it returns none.
+type TopUpResult struct {
+	ProviderReference string
+	ICCID             string
+}
+
+// TopUpper is implemented by the Clients of providers that sell more data
+// for an eSIM they issued. A Client that does not implement it does not
+// support top-ups.
+type TopUpper interface {
+	// ListTopUps returns the packages that can top up the eSIM with this
+	// ICCID, with their wholesale prices. An eSIM the provider does not
+	// know, or that cannot be topped up, gives an empty list or an error.
+	ListTopUps(ctx context.Context, iccid string) ([]Package, error)
+
+	// TopUp buys a top-up package for the eSIM. Where the provider supports
+	// it, a repeated call with the same Reference returns the first top-up.
+	TopUp(ctx context.Context, req TopUpRequest) (TopUpResult, error)
+}

@@ -177,8 +177,8 @@ type listFilter struct {
 }
 
 // matches applies the documented filters: "!RG" selects regional
-// packages, "!GL" global ones, an ISO2 code one country, and type TOPUP
-// selects top-ups, of which the simulator has none.
+// packages, "!GL" global ones, an ISO2 code one country. Type TOPUP is
+// served by serveTopUpList and matches no catalog package here.
 func (f listFilter) matches(pkg Package) bool {
 	if strings.EqualFold(f.Type, "TOPUP") {
 		return false
@@ -214,6 +214,10 @@ func (s *Server) servePackageList(w http.ResponseWriter, r *http.Request) {
 			writeError(w, "000104", "Request body is not valid JSON")
 			return
 		}
+	}
+	if strings.EqualFold(filter.Type, "TOPUP") {
+		s.serveTopUpList(w, filter)
+		return
 	}
 	s.mu.Lock()
 	snapshot := s.catalog.snapshot()

@@ -122,6 +122,7 @@ type catalogChange struct {
 //	POST /_sim/catalog   {"upsert": [package...], "remove": ["packageCode"...]}
 //	POST /_sim/balance   {"balance": 1257500} in 1/10,000 USD
 //	GET  /_sim/orders    the accepted orders
+//	GET  /_sim/topups    the top-ups bought
 //	GET  /_sim/requests  the calls received
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch r.Method + " " + r.URL.Path {
@@ -154,6 +155,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]int64{"balance": body.Balance})
 	case "GET /_sim/orders":
 		writeJSON(w, http.StatusOK, s.Orders())
+	case "GET /_sim/topups":
+		writeJSON(w, http.StatusOK, s.TopUps())
 	case "GET /_sim/requests":
 		writeJSON(w, http.StatusOK, s.Requests())
 	default:

@@ -1,7 +1,8 @@
 // Package esimaccess simulates the eSIM Access Open API v1 on loopback for
 // tests, the CLI and the demo sandbox: signed-header authentication, the
 // balance, the whole package list in one streamed response, idempotent
-// orders and asynchronous profile allocation. Control endpoints under
+// orders, asynchronous profile allocation and idempotent top-ups of
+// issued eSIMs. Control endpoints under
 // /_sim/ inject failures and change the catalog at runtime.
 //
 // Generated eSIMs are realistic in shape but clearly fake: ICCIDs start
@@ -28,6 +29,7 @@ const (
 	PathPackageList = "/api/v1/open/package/list"
 	PathOrder       = "/api/v1/open/esim/order"
 	PathQuery       = "/api/v1/open/esim/query"
+	PathTopUp       = "/api/v1/open/esim/topup"
 )
 
 // Defaults of Options.
@@ -77,6 +79,8 @@ type Server struct {
 	catalog  *catalog
 	orders   map[string]*order // by orderNo
 	byTxn    map[string]*order // by transactionId
+	topUps   []*TopUp          // in the order they were bought
+	topUpTxn map[string]*TopUp // by transactionId
 	failures []Failure
 	requests []Request
 	sequence int64
@@ -115,6 +119,8 @@ func New(opts Options) *Server {
 		catalog: newCatalog(opts.Packages),
 		orders:  map[string]*order{},
 		byTxn:   map[string]*order{},
+
+		topUpTxn: map[string]*TopUp{},
 	}
 }
 
@@ -157,6 +163,8 @@ func (s *Server) apiHandler(path string) http.HandlerFunc {
 		return s.serveOrder
 	case PathQuery:
 		return s.serveQuery
+	case PathTopUp:
+		return s.serveTopUp
 	default:
 		return nil
 	}
