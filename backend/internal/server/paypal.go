@@ -108,6 +108,18 @@ func (s *Server) paypalRoutes(api fiber.Router) {
 		if err != nil {
 			return err
 		}
+		status, awaiting, err := s.orders.PaymentStatus(c.UserContext(), orderID)
+		if err != nil {
+			return err
+		}
+		if !awaiting {
+			// A repeated return of a paid order shows success; an unknown
+			// or cancelled order captures nothing.
+			if status == "" || status == "cancelled" {
+				return c.Redirect(page+"?checkout=failed", http.StatusFound)
+			}
+			return c.Redirect(page+"?checkout=success", http.StatusFound)
+		}
 		payment, err := gateway.Capture(c.UserContext(), token)
 		if errors.Is(err, paypal.ErrCaptureNotCompleted) {
 			// The PAYMENT.CAPTURE.COMPLETED webhook records it later.
@@ -172,12 +184,27 @@ func (s *Server) handlePayPalWebhook(c *fiber.Ctx, logger zerolog.Logger) error 
 func (s *Server) applyPayPalEvent(ctx context.Context, gateway *paypal.Gateway, event paypal.Event) error {
 	switch event.Type {
 	case paypal.EventOrderApproved:
+		_, awaiting, err := s.orders.PaymentStatus(ctx, event.CustomID)
+		if err != nil {
+			return err
+		}
+		if !awaiting {
+			// Unknown, cancelled or already paid: capturing would take money
+			// the store cannot deliver for, and a retry would not change it.
+			s.logger.Warn().Str("paypal_order_id", event.OrderID).Str("order_id", event.CustomID).
+				Msg("PayPal approval for an order that does not wait for payment; not captured")
+			return nil
+		}
 		payment, err := gateway.Capture(ctx, event.OrderID)
 		if err != nil {
 			return err
 		}
 		return s.orders.RecordPayment(ctx, "paypal", payment)
 	case paypal.EventCaptureCompleted:
+		if event.CustomID == "" {
+			s.logger.Warn().Str("capture_id", event.CaptureID).Msg("PayPal capture without the store's order id; nothing to record")
+			return nil
+		}
 		return s.orders.RecordPayment(ctx, "paypal", payments.Payment{
 			OrderID: event.CustomID, Reference: event.CaptureID, Amount: event.Amount,
 		})
