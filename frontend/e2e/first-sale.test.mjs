@@ -2,7 +2,9 @@
 // installs the store, signs in, connects eSIM Access with the sandbox
 // settings, then tests, syncs and enables it. A customer then buys a package,
 // pays with the test gateway and sees the eSIM with its QR image. The admin
-// then opens the order, the catalog and the projections, and signs out. The
+// then opens the order, turns on bank transfer and sees a second customer get
+// its instructions at checkout, marks that order paid, opens the catalog and
+// the projections, and signs out. The
 // store at ESIMSCAN_E2E_URL must run with ESIMSCAN_TEST_PAYMENTS=1 and the
 // sandbox on.
 import assert from "node:assert/strict";
@@ -172,6 +174,56 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
     await page.screenshot({ path: `${SHOTS}06-admin-order.png`, fullPage: true });
   });
 
+  await t.test("takes a bank transfer set up in the admin", async () => {
+    const instructions = "Wanderdata Ltd\nIBAN DE89 3704 0044 0532 0130 00\nBIC COBADEFFXXX";
+    await page.getByRole("link", { name: "Payments", exact: true }).click();
+    await page.getByRole("heading", { name: "Payments", exact: true }).waitFor();
+    const manual = page.getByRole("form", { name: "Bank transfer" });
+    await manual.getByLabel("Instructions").fill(instructions);
+    await manual.getByLabel("Offer bank transfer").check();
+    await manual.getByRole("button", { name: "Save bank transfer settings" }).click();
+    await manual.getByText("Bank transfer settings saved.").waitFor();
+    const stripe = page.getByRole("form", { name: "Card payments (Stripe)" });
+    assert.equal(await stripe.getByLabel("Secret key").inputValue(), "", "secrets are never prefilled");
+    await page.screenshot({ path: `${SHOTS}09-admin-payments.png`, fullPage: true });
+
+    await page.getByRole("link", { name: "Email", exact: true }).click();
+    await page.getByRole("heading", { name: "SMTP server" }).waitFor();
+    await page.getByText(/^SMTP is (not )?configured/).waitFor();
+    await page.screenshot({ path: `${SHOTS}10-admin-email.png`, fullPage: true });
+
+    // No console listener on this page: a gateway that is off answers 422,
+    // which Chromium logs as a failed resource load.
+    const shop = await browser.context.newPage();
+    shop.setDefaultTimeout(STEP_TIMEOUT_MS);
+    shop.on("pageerror", (err) => pageErrors.push(err.message));
+    const bankOrderUrl = await placeOrder(shop);
+    const bankOrderId = new URL(bankOrderUrl).pathname.split("/").at(-1);
+    await shop.getByRole("radio", { name: "Card (Stripe)" }).check();
+    await shop.getByRole("button", { name: "Continue to card payment" }).click();
+    await shop.getByText("Card (Stripe) is not available in this store.").waitFor();
+    assert.equal(await shop.getByRole("radio", { name: "Card (Stripe)" }).count(), 0, "an off gateway is hidden");
+    await shop.getByRole("radio", { name: "Bank transfer" }).check();
+    await shop.getByRole("button", { name: "Show bank transfer details" }).click();
+    const transfer = shop.getByRole("region", { name: "Pay by bank transfer" });
+    await transfer.waitFor();
+    assert.equal(await transfer.locator(".bank-transfer__instructions").innerText(), instructions);
+    await transfer.getByText(bankOrderId, { exact: true }).waitFor();
+    await transfer.getByRole("button", { name: "Copy payment reference" }).waitFor();
+    await shop.screenshot({ path: `${SHOTS}11-order-bank-transfer.png`, fullPage: true });
+
+    await page.goto(`${BASE_URL}/admin/orders/${encodeURIComponent(bankOrderId)}`);
+    await page.getByRole("button", { name: "Mark paid" }).click();
+    await page.getByRole("button", { name: "Yes, mark paid" }).click();
+    await page.getByText("Order marked paid.").waitFor();
+    await page.getByRole("region", { name: "History" }).getByText("CheckoutStarted").waitFor();
+    await page.screenshot({ path: `${SHOTS}12-admin-order-marked-paid.png`, fullPage: true });
+
+    await shop.reload();
+    await shop.getByRole("heading", { name: "Install your eSIM" }).waitFor({ timeout: 120_000 });
+    await shop.close();
+  });
+
   await t.test("validates overrides and pages the catalog", async () => {
     await page.goto(`${BASE_URL}/admin/providers/esim-access/catalog`);
     await page.getByRole("heading", { name: /^Catalog of / }).waitFor();
@@ -196,10 +248,28 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Admin sign in" }).waitFor();
     await page.reload();
-    await page.getByRole("heading", { name: "Admin sign in" }).waitFor();
+    await page
+      .getByRole("heading", { name: "Admin sign in" })
+      .waitFor()
+      .catch(async (err) => {
+        await page.screenshot({ path: `${SHOTS}99-sign-out-failed.png`, fullPage: true });
+        throw err;
+      });
   });
 
   assert.deepEqual(pageErrors, [], "no uncaught errors in the pages");
   assert.deepEqual(shopConsoleErrors, [], "no console errors while a customer buys");
   assert.deepEqual(browser.blocked, [], "no request left the store under test");
 });
+
+/** Buys the first package of the first country as a new customer and returns the order page's URL. */
+async function placeOrder(shop) {
+  await shop.goto(`${BASE_URL}/`);
+  await shop.locator(".tile").first().click();
+  await shop.getByRole("button", { name: /^Buy / }).first().click();
+  await shop.getByLabel("Email for your eSIM").fill(`traveller-${Date.now()}@example.com`);
+  await shop.getByRole("button", { name: /^Continue to payment/ }).click();
+  await shop.waitForURL(/\/orders\/[^/]+#token=.+/);
+  await shop.getByText("Awaiting payment").waitFor();
+  return shop.url();
+}

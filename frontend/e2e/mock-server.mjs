@@ -85,6 +85,12 @@ function newState(sandboxBaseUrl) {
     packages: new Map(),
     orders: new Map(),
     audit: [],
+    payments: {
+      stripe: { enabled: false, secretKey: "", webhookSecret: "" },
+      paypal: { enabled: false, clientId: "", clientSecret: "", webhookId: "", mode: "sandbox" },
+      manual: { enabled: false, instructions: "" },
+    },
+    smtp: { configured: false, host: "", port: 0, username: "", password: "", from: "", security: "" },
     sandbox: {
       "esim-access": {
         base_url: sandboxBaseUrl,
@@ -121,6 +127,9 @@ export async function startMockServer({ port = 0, distDir = DEFAULT_DIST, testPa
 
 async function handle(state, options, req, res) {
   const url = new URL(req.url, "http://127.0.0.1");
+  if (url.pathname.startsWith("/mock-gateway/")) {
+    return mockGatewayReturn(state, url, res);
+  }
   if (!url.pathname.startsWith("/api/")) {
     return serveStatic(options.distDir, url.pathname, res);
   }
@@ -689,7 +698,7 @@ function orderView(order) {
     package: order.package,
     placed_at: order.placedAt,
     failure: null,
-    payment: order.paidAt ? { gateway: "test", reference: `test-${order.id}` } : null,
+    payment: order.payment ?? null,
     esims: order.esims,
   };
   if (order.paidAt) {
@@ -697,6 +706,9 @@ function orderView(order) {
   }
   if (order.issuedAt) {
     view.issued_at = order.issuedAt;
+  }
+  if (order.cancelledAt) {
+    view.cancelled_at = order.cancelledAt;
   }
   return view;
 }
@@ -711,11 +723,16 @@ function payWithTestGateway(ctx) {
   }
   const order = orderWithToken(ctx);
   if (order.status === "pending_payment") {
-    order.status = "paid";
-    order.paidAt = new Date().toISOString();
-    record(order, "OrderPaid", "anonymous", { order_id: order.id, gateway: "test" });
+    markOrderPaid(order, "test", `test-${order.id}`, "anonymous");
   }
   return { body: orderView(order) };
+}
+
+function markOrderPaid(order, gateway, reference, actor) {
+  order.status = "paid";
+  order.paidAt = new Date().toISOString();
+  order.payment = { gateway, reference };
+  record(order, "OrderPaid", actor, { order_id: order.id, gateway, payment_reference: reference, amount: order.total });
 }
 
 function qrPng(ctx) {
@@ -779,6 +796,244 @@ function retryProvisioning(ctx) {
   return { status: 202, body: orderView(order) };
 }
 
+// --- payments ---------------------------------------------------------------
+
+const GATEWAYS = ["stripe", "paypal", "manual"];
+
+function secretState(value) {
+  return value ? "set" : "missing";
+}
+
+function paymentViews(state) {
+  const { stripe, paypal, manual } = state.payments;
+  return {
+    stripe: { enabled: stripe.enabled, secret_key: secretState(stripe.secretKey), webhook_secret: secretState(stripe.webhookSecret) },
+    paypal: {
+      enabled: paypal.enabled,
+      client_id: paypal.clientId,
+      client_secret: secretState(paypal.clientSecret),
+      webhook_id: paypal.webhookId,
+      mode: paypal.mode,
+    },
+    manual: { enabled: manual.enabled, instructions: manual.instructions },
+  };
+}
+
+function text(value) {
+  return typeof value === "string" ? value.trim() : "";
+}
+
+function requireWhenEnabled(enabled, values) {
+  if (!enabled) {
+    return;
+  }
+  for (const [field, value] of Object.entries(values)) {
+    if (!value) {
+      throw invalid(field, `${field} is required when enabled is true`);
+    }
+  }
+}
+
+function saveStripe(ctx) {
+  requireAdmin(ctx);
+  const stripe = ctx.state.payments.stripe;
+  const secretKey = text(ctx.body.secret_key);
+  const webhookSecret = text(ctx.body.webhook_secret);
+  if (secretKey && !/^(sk|rk)_/.test(secretKey)) {
+    throw invalid("secret_key", "secret_key must be a Stripe secret key starting with sk_ or rk_");
+  }
+  if (webhookSecret && !webhookSecret.startsWith("whsec_")) {
+    throw invalid("webhook_secret", "webhook_secret must be a Stripe signing secret starting with whsec_");
+  }
+  const enabled = ctx.body.enabled === true;
+  requireWhenEnabled(enabled, {
+    secret_key: secretKey || stripe.secretKey,
+    webhook_secret: webhookSecret || stripe.webhookSecret,
+  });
+  Object.assign(stripe, { enabled, secretKey: secretKey || stripe.secretKey, webhookSecret: webhookSecret || stripe.webhookSecret });
+  return { body: paymentViews(ctx.state).stripe };
+}
+
+function savePayPal(ctx) {
+  requireAdmin(ctx);
+  const paypal = ctx.state.payments.paypal;
+  const mode = ctx.body.mode || "sandbox";
+  if (!["sandbox", "live"].includes(mode)) {
+    throw invalid("mode", "mode must be one of sandbox live");
+  }
+  const clientId = text(ctx.body.client_id);
+  const webhookId = text(ctx.body.webhook_id);
+  const clientSecret = text(ctx.body.client_secret) || paypal.clientSecret;
+  const enabled = ctx.body.enabled === true;
+  requireWhenEnabled(enabled, { client_id: clientId, client_secret: clientSecret, webhook_id: webhookId });
+  Object.assign(paypal, { enabled, clientId, clientSecret, webhookId, mode });
+  return { body: paymentViews(ctx.state).paypal };
+}
+
+function saveManual(ctx) {
+  requireAdmin(ctx);
+  const instructions = text(ctx.body.instructions);
+  if (instructions.length > 4000) {
+    throw invalid("instructions", "instructions must be at most 4000 characters");
+  }
+  const enabled = ctx.body.enabled === true;
+  requireWhenEnabled(enabled, { instructions });
+  Object.assign(ctx.state.payments.manual, { enabled, instructions });
+  return { body: paymentViews(ctx.state).manual };
+}
+
+// checkout sends Stripe and PayPal buyers to a page of this mock, never to
+// the real gateways, which marks the order paid and returns to the order page.
+function checkout(ctx) {
+  const gateway = ctx.body.gateway;
+  if (!GATEWAYS.includes(gateway)) {
+    throw invalid("gateway", "gateway must be one of stripe paypal manual");
+  }
+  const order = orderWithToken(ctx);
+  if (order.status !== "pending_payment") {
+    throw new HttpError(409, "order_not_payable", `an order in status ${order.status} cannot be paid`);
+  }
+  const settings = ctx.state.payments[gateway];
+  if (!settings.enabled) {
+    throw new HttpError(422, "gateway_not_configured", `payment gateway ${gateway} is disabled or not configured`, "gateway");
+  }
+  record(order, "CheckoutStarted", "anonymous", { order_id: order.id, gateway, reference: gateway === "manual" ? "" : `mock-${newId()}` });
+  if (gateway === "manual") {
+    return { body: { instructions: settings.instructions } };
+  }
+  const origin = `http://${ctx.req.headers.host}`;
+  return { body: { redirect_url: `${origin}/mock-gateway/${gateway}?order=${encodeURIComponent(order.id)}` } };
+}
+
+function mockGatewayReturn(state, url, res) {
+  const gateway = url.pathname.split("/").at(-1);
+  const order = state.orders.get(url.searchParams.get("order") ?? "");
+  if (!order || !["stripe", "paypal"].includes(gateway)) {
+    res.writeHead(404, { "Content-Type": "text/plain" });
+    res.end("no such checkout");
+    return;
+  }
+  if (order.status === "pending_payment") {
+    markOrderPaid(order, gateway, `mock-${gateway}-${order.id}`, gateway);
+  }
+  res.writeHead(302, { Location: `/orders/${encodeURIComponent(order.id)}?checkout=success` });
+  res.end();
+}
+
+function markPaid(ctx) {
+  const order = adminOrder(ctx);
+  if (order.status !== "pending_payment") {
+    throw new HttpError(409, "order_not_payable", `an order in status ${order.status} cannot be paid`);
+  }
+  markOrderPaid(order, "manual", `manual-${order.id}`, ctx.state.admin.id);
+  return { body: orderView(order) };
+}
+
+function cancelOrder(ctx) {
+  const order = adminOrder(ctx);
+  if (order.status !== "pending_payment") {
+    throw new HttpError(409, "order_not_cancellable", `an order in status ${order.status} cannot be cancelled`);
+  }
+  order.status = "cancelled";
+  order.cancelledAt = new Date().toISOString();
+  record(order, "OrderCancelled", ctx.state.admin.id, { order_id: order.id, cancelled_at: order.cancelledAt });
+  return { body: orderView(order) };
+}
+
+// Amounts are compared in cents, so no float rounding enters the check.
+function cents(amount) {
+  const [whole, fraction = ""] = amount.split(".");
+  return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
+}
+
+function refund(ctx) {
+  const order = adminOrder(ctx);
+  if (!["paid", "provisioning", "issued", "failed"].includes(order.status)) {
+    throw new HttpError(409, "order_not_refundable", `an order in status ${order.status} cannot be refunded`);
+  }
+  const refunded = order.payment?.refunded ? cents(order.payment.refunded.amount) : 0;
+  const remaining = cents(order.total.amount) - refunded;
+  const raw = ctx.body.amount;
+  if (raw !== undefined && (typeof raw !== "string" || !/^\d+(\.\d{1,2})?$/.test(raw) || cents(raw) <= 0)) {
+    throw invalid("amount", "amount must be a positive decimal with at most 2 decimals, such as 5.00");
+  }
+  const amount = raw === undefined ? remaining : cents(raw);
+  if (amount > remaining) {
+    throw invalid("amount", `amount ${raw} exceeds the refundable ${(remaining / 100).toFixed(2)} ${order.total.currency}`);
+  }
+  const money = { amount: ((refunded + amount) / 100).toFixed(2), currency: order.total.currency };
+  order.payment = { ...order.payment, refunded: money };
+  if (amount === remaining) {
+    order.status = "refunded";
+  }
+  const refundAmount = { amount: (amount / 100).toFixed(2), currency: order.total.currency };
+  record(order, "OrderRefunded", ctx.state.admin.id, { order_id: order.id, gateway: order.payment.gateway, amount: refundAmount });
+  return { body: orderView(order) };
+}
+
+// resendEmail records the request and, with SMTP saved, an EmailSent; the
+// mock sends nothing.
+function resendEmail(ctx) {
+  const order = adminOrder(ctx);
+  if (order.status !== "issued") {
+    throw new HttpError(409, "order_not_issued", "the order has no issued eSIM to email");
+  }
+  record(order, "EmailResendRequested", ctx.state.admin.id, { order_id: order.id });
+  if (ctx.state.smtp.configured) {
+    record(order, "EmailSent", "system", { order_id: order.id, kind: "esim_delivery", message_id: newId(), attempt: 1 });
+  } else {
+    record(order, "EmailFailed", "system", { order_id: order.id, kind: "esim_delivery", attempt: 1, message: "smtp is not configured", retry_at: null });
+  }
+  return { status: 202, body: { resend: "requested" } };
+}
+
+// --- email ------------------------------------------------------------------
+
+function smtpView(state) {
+  const { password, ...rest } = state.smtp;
+  return { ...rest, password: secretState(password) };
+}
+
+function saveSmtp(ctx) {
+  requireAdmin(ctx);
+  const host = text(ctx.body.host);
+  if (!host) {
+    throw invalid("host", "host is required");
+  }
+  if (/[\s/:@]/.test(host)) {
+    throw invalid("host", "host must be a host name or IP address, without scheme or port");
+  }
+  const port = ctx.body.port;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw invalid("port", "port must be from 1 to 65535");
+  }
+  const from = text(ctx.body.from);
+  if (!/^[^@\s]+@[^@\s]+$/.test(from)) {
+    throw invalid("from", "from must be an email address, such as shop@example.com");
+  }
+  if (!["none", "starttls", "tls"].includes(ctx.body.security)) {
+    throw invalid("security", "security must be one of none starttls tls");
+  }
+  const password = typeof ctx.body.password === "string" && ctx.body.password !== "" ? ctx.body.password : ctx.state.smtp.password;
+  ctx.state.smtp = { configured: true, host, port, username: text(ctx.body.username), password, from, security: ctx.body.security };
+  return { body: smtpView(ctx.state) };
+}
+
+function testSmtp(ctx) {
+  requireAdmin(ctx);
+  const to = text(ctx.body.to);
+  if (!to) {
+    throw invalid("to", "to is required");
+  }
+  if (!/^[^@\s]+@[^@\s]+$/.test(to)) {
+    throw invalid("to", "to must be an email address");
+  }
+  if (!ctx.state.smtp.configured) {
+    return { body: { ok: false, message: "the test email was not sent: smtp is not configured" } };
+  }
+  return { body: { ok: true, message: `the mock store accepted a test email to ${to} and sent nothing` } };
+}
+
 // --- audit, projections, sandbox -------------------------------------------
 
 function audit(ctx) {
@@ -827,6 +1082,7 @@ const ROUTES = [
   ["POST", /^\/api\/orders$/, placeOrder],
   ["GET", /^\/api\/orders\/(?<id>[\w-]+)$/, getOrder],
   ["POST", /^\/api\/orders\/(?<id>[\w-]+)\/payments\/test$/, payWithTestGateway],
+  ["POST", /^\/api\/orders\/(?<id>[\w-]+)\/checkout$/, checkout],
   ["GET", /^\/api\/orders\/(?<id>[\w-]+)\/esims\/(?<iccid>\d+)\/qr\.png$/, qrPng],
   ["GET", /^\/api\/admin\/sandbox$/, (ctx) => (requireAdmin(ctx), { body: { providers: ctx.state.sandbox } })],
   ["GET", /^\/api\/admin\/providers$/, (ctx) => (requireAdmin(ctx), { body: [...ctx.state.providers.values()].map((p) => providerView(ctx.state, p)) })],
@@ -845,6 +1101,17 @@ const ROUTES = [
   ["GET", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/history$/, (ctx) => ({ body: adminOrder(ctx).events })],
   ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/fulfil$/, fulfil],
   ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/retry-provisioning$/, retryProvisioning],
+  ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/mark-paid$/, markPaid],
+  ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/cancel$/, cancelOrder],
+  ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/refund$/, refund],
+  ["POST", /^\/api\/admin\/orders\/(?<id>[\w-]+)\/resend-email$/, resendEmail],
+  ["GET", /^\/api\/admin\/settings\/payments$/, (ctx) => (requireAdmin(ctx), { body: paymentViews(ctx.state) })],
+  ["PUT", /^\/api\/admin\/settings\/payments\/stripe$/, saveStripe],
+  ["PUT", /^\/api\/admin\/settings\/payments\/paypal$/, savePayPal],
+  ["PUT", /^\/api\/admin\/settings\/payments\/manual$/, saveManual],
+  ["GET", /^\/api\/admin\/settings\/smtp$/, (ctx) => (requireAdmin(ctx), { body: smtpView(ctx.state) })],
+  ["PUT", /^\/api\/admin\/settings\/smtp$/, saveSmtp],
+  ["POST", /^\/api\/admin\/settings\/smtp\/test$/, testSmtp],
   ["GET", /^\/api\/admin\/audit$/, audit],
   ["GET", /^\/api\/admin\/projections$/, projections],
   ["POST", /^\/api\/admin\/projections\/rebuild$/, rebuild],

@@ -11,6 +11,8 @@ export type RouteName =
   | "admin-catalog"
   | "admin-orders"
   | "admin-order"
+  | "admin-payments"
+  | "admin-email"
   | "admin-audit"
   | "admin-projections"
   | "not-found";
@@ -56,6 +58,12 @@ export const routes: NamedRoute[] = [
         component: () => import("./pages/admin/OrderDetailPage.vue"),
         props: true,
       },
+      {
+        path: "settings/payments",
+        name: "admin-payments",
+        component: () => import("./pages/admin/PaymentsPage.vue"),
+      },
+      { path: "settings/email", name: "admin-email", component: () => import("./pages/admin/EmailSettingsPage.vue") },
       { path: "audit", name: "admin-audit", component: () => import("./pages/admin/AuditPage.vue") },
       {
         path: "projections",

@@ -7,17 +7,29 @@ import type {
   AdminSession,
   AuditEntry,
   CatalogPackage,
+  CheckoutAnswer,
+  CheckoutGateway,
   Country,
   HistoryEntry,
+  ManualSettingsInput,
+  ManualSettingsView,
   OrderEvent,
   OrderView,
   PackagePatch,
+  PaymentSettingsView,
+  PayPalSettingsInput,
+  PayPalSettingsView,
   PlacedOrder,
   ProjectionStatus,
   ProviderSettings,
   ProviderView,
   Region,
   SandboxSettings,
+  SmtpSettingsInput,
+  SmtpSettingsView,
+  SmtpTestResult,
+  StripeSettingsInput,
+  StripeSettingsView,
   SyncStatus,
   TestResult,
 } from "./types";
@@ -54,6 +66,17 @@ export function createApi(options: HttpOptions = {}) {
       http.request<unknown>(`/api/orders/${segment(id)}/payments/test`, {
         method: "POST",
         headers: orderHeaders(token),
+      }),
+    /**
+     * Starts paying an order through a gateway. Returns the gateway's page to
+     * open, or the bank-transfer instructions. A gateway the store has off is
+     * a 422 ApiError naming the field "gateway".
+     */
+    checkout: (id: string, token: string, gateway: CheckoutGateway) =>
+      http.request<CheckoutAnswer>(`/api/orders/${segment(id)}/checkout`, {
+        method: "POST",
+        headers: orderHeaders(token),
+        body: { gateway },
       }),
     /** Returns the name the installer gave the store, or "" before installation. */
     storeName: async () => (await http.request<{ name?: string }>("/api/store"))?.name ?? "",
@@ -107,9 +130,14 @@ export function createApi(options: HttpOptions = {}) {
      */
     session: async () => {
       try {
-        const answer = await http.request<AdminSession>("/api/auth/session");
-        http.csrfToken = answer.csrf_token;
-        return answer;
+        // A signed-out visitor gets 200 with "admin": null (older servers
+        // answered 401, handled below).
+        const answer = await http.request<AdminSession | { admin: null }>("/api/auth/session");
+        if (!answer.admin) {
+          return null;
+        }
+        http.csrfToken = (answer as AdminSession).csrf_token;
+        return answer as AdminSession;
       } catch (err) {
         if (isApiError(err, 401)) {
           return null;
@@ -149,6 +177,32 @@ export function createApi(options: HttpOptions = {}) {
       http.request<AdminOrderDetail>(`/api/admin/orders/${segment(id)}/retry-provisioning`, { method: "POST" }),
     fulfil: (id: string, body: { iccid: string; lpa: string }) =>
       http.request<unknown>(`/api/admin/orders/${segment(id)}/fulfil`, { method: "POST", body }),
+    markPaid: (id: string) =>
+      http.request<AdminOrderDetail>(`/api/admin/orders/${segment(id)}/mark-paid`, { method: "POST" }),
+    cancelOrder: (id: string) =>
+      http.request<AdminOrderDetail>(`/api/admin/orders/${segment(id)}/cancel`, { method: "POST" }),
+    /** Refunds amount (a decimal string such as "5.00"), or all that remains refundable when it is absent. */
+    refund: (id: string, amount?: string) =>
+      http.request<AdminOrderDetail>(`/api/admin/orders/${segment(id)}/refund`, {
+        method: "POST",
+        body: amount ? { amount } : {},
+      }),
+    /** Queues the eSIM email again (202). Its outcome shows later in the order's history. */
+    resendEmail: (id: string) =>
+      http.request<unknown>(`/api/admin/orders/${segment(id)}/resend-email`, { method: "POST" }),
+    paymentSettings: () => http.request<PaymentSettingsView>("/api/admin/settings/payments"),
+    saveStripe: (body: StripeSettingsInput) =>
+      http.request<StripeSettingsView>("/api/admin/settings/payments/stripe", { method: "PUT", body }),
+    savePayPal: (body: PayPalSettingsInput) =>
+      http.request<PayPalSettingsView>("/api/admin/settings/payments/paypal", { method: "PUT", body }),
+    saveManual: (body: ManualSettingsInput) =>
+      http.request<ManualSettingsView>("/api/admin/settings/payments/manual", { method: "PUT", body }),
+    smtpSettings: () => http.request<SmtpSettingsView>("/api/admin/settings/smtp"),
+    saveSmtp: (body: SmtpSettingsInput) =>
+      http.request<SmtpSettingsView>("/api/admin/settings/smtp", { method: "PUT", body }),
+    /** Sends a test email with the saved settings. A failed send returns ok false with the reason, not an error. */
+    testSmtp: (to: string) =>
+      http.request<SmtpTestResult>("/api/admin/settings/smtp/test", { method: "POST", body: { to }, timeoutMs: 45_000 }),
     audit: (kind?: "margin" | "credentials") =>
       http.request<AuditEntry[]>(kind ? `/api/admin/audit?kind=${kind}` : "/api/admin/audit"),
     projections: () => http.request<ProjectionStatus[]>("/api/admin/projections"),

@@ -244,3 +244,88 @@ export interface SandboxProvider {
 export interface SandboxSettings {
   providers: Partial<Record<ProviderSlug, SandboxProvider>>;
 }
+
+/** Payment gateways a customer can choose at checkout. */
+export type CheckoutGateway = "stripe" | "paypal" | "manual";
+
+/** A started checkout: a gateway page to open, or bank-transfer instructions. */
+export interface CheckoutAnswer {
+  redirect_url?: string;
+  instructions?: string;
+}
+
+export type SecretState = "set" | "missing";
+
+export interface StripeSettingsView {
+  enabled: boolean;
+  secret_key: SecretState;
+  webhook_secret: SecretState;
+}
+
+export interface PayPalSettingsView {
+  enabled: boolean;
+  client_id: string;
+  client_secret: SecretState;
+  webhook_id: string;
+  mode: "sandbox" | "live";
+}
+
+export interface ManualSettingsView {
+  enabled: boolean;
+  instructions: string;
+}
+
+export interface PaymentSettingsView {
+  stripe: StripeSettingsView;
+  paypal: PayPalSettingsView;
+  manual: ManualSettingsView;
+}
+
+/** A save of the Stripe settings; a blank secret keeps the stored one. */
+export interface StripeSettingsInput {
+  secret_key: string;
+  webhook_secret: string;
+  enabled: boolean;
+}
+
+/** A save of the PayPal settings; a blank client_secret keeps the stored one. */
+export interface PayPalSettingsInput {
+  client_id: string;
+  client_secret: string;
+  webhook_id: string;
+  mode: "sandbox" | "live";
+  enabled: boolean;
+}
+
+export interface ManualSettingsInput {
+  enabled: boolean;
+  instructions: string;
+}
+
+export type SmtpSecurity = "none" | "starttls" | "tls";
+
+export interface SmtpSettingsView {
+  /** False until an admin first saves the SMTP settings. */
+  configured: boolean;
+  host: string;
+  port: number;
+  username: string;
+  password: SecretState;
+  from: string;
+  security: SmtpSecurity | "";
+}
+
+/** A save of the SMTP settings; a blank password keeps the stored one. */
+export interface SmtpSettingsInput {
+  host: string;
+  port: number | string;
+  username: string;
+  password: string;
+  from: string;
+  security: SmtpSecurity;
+}
+
+export interface SmtpTestResult {
+  ok: boolean;
+  message: string;
+}

@@ -20,3 +20,6 @@ export function statusText(status: string): string {
 
 /** Statuses an admin can fulfil by hand: the manual driver leaves a paid order in provisioning. */
 export const FULFILLABLE: ReadonlySet<string> = new Set(["paid", "provisioning"]);
+
+/** Statuses an admin can refund: the order was paid and is not wholly refunded yet. */
+export const REFUNDABLE: ReadonlySet<string> = new Set(["paid", "provisioning", "issued", "failed"]);

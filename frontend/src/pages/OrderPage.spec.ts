@@ -1,6 +1,8 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/vue";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/vue";
+import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Esim, OrderView } from "../api";
+import { browserNavigation } from "../lib/navigate";
 import { loadOrderToken, saveOrderToken } from "../lib/order-token";
 import { apiError, stubFetch } from "../test/fetch-stub";
 import { routerAt } from "../test/router";
@@ -26,7 +28,11 @@ async function renderOrder(path = "/orders/o1#token=tok-1") {
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
+
+const gatewayOff = (gateway: string) =>
+  apiError(422, "gateway_not_configured", `payment gateway ${gateway} is disabled or not configured`, "gateway");
 
 describe("OrderPage", () => {
   it("uses and stores the link token", async () => {
@@ -67,8 +73,8 @@ describe("OrderPage", () => {
 
     await fireEvent.click(await screen.findByRole("button", { name: "Pay with test gateway" }));
 
-    await screen.findByText(/Online payments are not configured/);
-    expect(screen.queryByRole("button", { name: "Pay with test gateway" })).toBeNull();
+    await waitFor(() => expect(screen.queryByRole("button", { name: "Pay with test gateway" })).toBeNull());
+    expect(screen.getByRole("radio", { name: "Card (Stripe)" })).toBeTruthy();
   });
 
   it("pays, polls while provisioning and shows the issued eSIM", async () => {
@@ -140,5 +146,157 @@ describe("OrderPage", () => {
     expect(screen.getByText(`${window.location.origin}/orders/o1#token=tok-1`)).toBeTruthy();
     expect(screen.getByRole("button", { name: "Copy private order link" })).toBeTruthy();
     expect(document.body.textContent).not.toMatch(/email/i);
+  });
+
+  it("redirects to Stripe Checkout", async () => {
+    const assign = vi.spyOn(browserNavigation, "assign").mockImplementation(() => {});
+    const { requests } = stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/checkout": { body: { redirect_url: "https://checkout.stripe.test/c/pay/cs_1" } },
+    });
+    const user = userEvent.setup();
+    await renderOrder();
+
+    await user.click(await screen.findByRole("radio", { name: "Card (Stripe)" }));
+    await user.click(screen.getByRole("button", { name: "Continue to card payment" }));
+
+    await waitFor(() => expect(assign).toHaveBeenCalledWith("https://checkout.stripe.test/c/pay/cs_1"));
+    const post = requests.find((r) => r.method === "POST")!;
+    expect(post.body).toEqual({ gateway: "stripe" });
+    expect(post.headers["X-Order-Token"]).toBe("tok-1");
+    expect(screen.getByRole("button", { name: "Opening the payment page…" })).toBeTruthy();
+  });
+
+  it("refuses a redirect that is not http", async () => {
+    const assign = vi.spyOn(browserNavigation, "assign").mockImplementation(() => {});
+    stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/checkout": { body: { redirect_url: "javascript:alert(1)" } },
+    });
+    const user = userEvent.setup();
+    await renderOrder();
+
+    await user.click(await screen.findByRole("radio", { name: "PayPal" }));
+    await user.click(screen.getByRole("button", { name: "Continue to PayPal" }));
+
+    await screen.findByText(/cannot open/);
+    expect(assign).not.toHaveBeenCalled();
+  });
+
+  it("hides a gateway the store has off", async () => {
+    const { requests } = stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/checkout": gatewayOff("stripe"),
+    });
+    const user = userEvent.setup();
+    await renderOrder();
+
+    await user.click(await screen.findByRole("radio", { name: "Card (Stripe)" }));
+    await user.click(screen.getByRole("button", { name: "Continue to card payment" }));
+
+    await screen.findByText(/Card \(Stripe\) is not available in this store/);
+    expect(screen.queryByRole("radio", { name: "Card (Stripe)" })).toBeNull();
+    expect(screen.getByRole("radio", { name: "PayPal" })).toBeTruthy();
+    expect(screen.getByRole("radio", { name: "Bank transfer" })).toBeTruthy();
+    expect(screen.getAllByRole("alert").map((alert) => alert.textContent)).toEqual(["", ""]);
+    expect(requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  });
+
+  it("says so when every gateway is off", async () => {
+    stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/checkout": (request) => gatewayOff(String((request.body as { gateway: string }).gateway)),
+      "POST /api/orders/o1/payments/test": apiError(404, "test_payments_disabled", "the test payment gateway is off"),
+    });
+    const user = userEvent.setup();
+    await renderOrder();
+
+    await user.click(await screen.findByRole("button", { name: "Pay with test gateway" }));
+    for (const label of ["Card (Stripe)", "PayPal", "Bank transfer"]) {
+      await user.click(await screen.findByRole("radio", { name: label }));
+      await user.click(screen.getByRole("button", { name: /^Continue|^Show bank/ }));
+      await waitFor(() => expect(screen.queryByRole("radio", { name: label })).toBeNull());
+    }
+
+    await screen.findByText(/Online payments are not configured in this store yet/);
+  });
+
+  it("asks for a choice before checkout", async () => {
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    const user = userEvent.setup();
+    await renderOrder();
+
+    await user.click(await screen.findByRole("button", { name: "Continue" }));
+
+    await screen.findByText("Choose a way to pay.");
+    expect(requests.filter((r) => r.method === "POST")).toHaveLength(0);
+  });
+
+  it("shows bank transfer instructions with the reference", async () => {
+    const instructions = "Pay to Wanderdata Ltd\nIBAN DE00 1234 5678 9000";
+    stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/checkout": { body: { instructions } },
+    });
+    const user = userEvent.setup();
+    await renderOrder();
+
+    await user.click(await screen.findByRole("radio", { name: "Bank transfer" }));
+    await user.click(screen.getByRole("button", { name: "Show bank transfer details" }));
+
+    const transfer = await screen.findByRole("region", { name: "Pay by bank transfer" });
+    expect(transfer.querySelector(".bank-transfer__instructions")!.textContent).toBe(instructions);
+    expect(within(transfer).getByText("o1")).toBeTruthy();
+    expect(within(transfer).getByRole("button", { name: "Copy payment reference" })).toBeTruthy();
+    expect(document.body.textContent).not.toMatch(/email/i);
+  });
+
+  it("waits for the payment after a successful return", async () => {
+    vi.useFakeTimers();
+    const { requests } = stubFetch({
+      "GET /api/orders/o1": [order("pending_payment"), order("pending_payment"), order("paid"), order("issued", [ESIM])],
+    });
+    await renderOrder("/orders/o1?checkout=success#token=tok-1");
+
+    await vi.waitFor(() => screen.getByText(/the payment provider accepted your payment/));
+    expect(screen.queryByRole("radio", { name: "Card (Stripe)" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Pay with test gateway" })).toBeNull();
+
+    await vi.advanceTimersByTimeAsync(20_000);
+
+    await vi.waitFor(() => screen.getByRole("heading", { name: "Install your eSIM" }));
+    expect(screen.queryByText(/the payment provider accepted your payment/)).toBeNull();
+    expect(requests.every((r) => r.headers["X-Order-Token"] === "tok-1")).toBe(true);
+  });
+
+  it("stops waiting and offers checkout again", async () => {
+    vi.useFakeTimers();
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    await renderOrder("/orders/o1?checkout=pending#token=tok-1");
+
+    await vi.waitFor(() => screen.getByText(/Your payment is being processed/));
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+
+    await vi.waitFor(() => screen.getByText(/The payment is not confirmed yet/));
+    expect(screen.getByRole("button", { name: "Check again" })).toBeTruthy();
+    expect(screen.getByRole("radio", { name: "Bank transfer" })).toBeTruthy();
+    expect(requests.length).toBeLessThanOrEqual(21);
+  });
+
+  it("offers checkout again after a cancelled return", async () => {
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    await renderOrder("/orders/o1?checkout=cancelled#token=tok-1");
+
+    await screen.findByText(/You cancelled the payment/);
+    expect(screen.getByRole("radio", { name: "PayPal" })).toBeTruthy();
+    expect(requests).toHaveLength(1);
+  });
+
+  it("says a cancelled order can no longer be paid", async () => {
+    stubFetch({ "GET /api/orders/o1": order("cancelled") });
+    await renderOrder();
+
+    await screen.findByRole("heading", { name: "This order was cancelled" });
+    expect(screen.queryByRole("heading", { name: "Payment" })).toBeNull();
   });
 });
