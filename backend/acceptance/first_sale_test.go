@@ -102,7 +102,7 @@ func TestFirstSale_realRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	options.DB = 40 // a database of its own on the test server
+	options.DB = 63 // the last database: projectiontest.RealRedis claims them from 1 upwards
 	rdb := redis.NewClient(options)
 	defer rdb.Close()
 	if err := rdb.FlushDB(context.Background()).Err(); err != nil {

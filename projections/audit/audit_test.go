@@ -8,25 +8,27 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"esimscan/projections/projectiontest"
 )
 
 func TestAudit_Entries_oldToNew(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
-		f := newFeeder(t, rdb, NewProjector())
-		f.apply("admin-a1", typeAdminCreated, `{"admin_id":"a1","email":"owner@example.com","password_hash":"$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"}`)
-		f.actor = "a1"
-		margin1 := f.apply("provider-airalo", typeProviderMarginSet, `{"slug":"airalo","old_percent":null,"new_percent":"10"}`)
-		f.apply("provider-airalo", typeProviderCredentialSet, `{"slug":"airalo","field":"client_secret",
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
+		f := projectiontest.NewFeeder(t, rdb, NewProjector())
+		f.Apply("admin-a1", typeAdminCreated, `{"admin_id":"a1","email":"owner@example.com","password_hash":"$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"}`)
+		f.Actor = "a1"
+		margin1 := f.Apply("provider-airalo", typeProviderMarginSet, `{"slug":"airalo","old_percent":null,"new_percent":"10"}`)
+		f.Apply("provider-airalo", typeProviderCredentialSet, `{"slug":"airalo","field":"client_secret",
 			"old_fingerprint":null,"fingerprint":"0123456789ab","sealed":"c2VhbGVkLXZhbHVl"}`)
-		f.apply("provider-airalo", typeProviderMarginSet, `{"slug":"airalo","old_percent":"10","new_percent":"12.5"}`)
-		f.actor = "a-unknown"
-		f.apply("catalog-airalo", typePackageMarginSet, `{"package_id":"pkg1","provider":"airalo","old_percent":null,"new_percent":"5"}`)
-		f.apply("catalog-airalo", typePackageMarginSet, `{"package_id":"pkg1","provider":"airalo","old_percent":"5","new_percent":null}`)
-		f.actor = "a1"
-		f.apply("provider-airalo", typeProviderCredentialSet, `{"slug":"airalo","field":"client_secret",
+		f.Apply("provider-airalo", typeProviderMarginSet, `{"slug":"airalo","old_percent":"10","new_percent":"12.5"}`)
+		f.Actor = "a-unknown"
+		f.Apply("catalog-airalo", typePackageMarginSet, `{"package_id":"pkg1","provider":"airalo","old_percent":null,"new_percent":"5"}`)
+		f.Apply("catalog-airalo", typePackageMarginSet, `{"package_id":"pkg1","provider":"airalo","old_percent":"5","new_percent":null}`)
+		f.Actor = "a1"
+		f.Apply("provider-airalo", typeProviderCredentialSet, `{"slug":"airalo","field":"client_secret",
 			"old_fingerprint":"0123456789ab","fingerprint":"ba9876543210","sealed":"c2VhbGVkLXZhbHVlLTI="}`)
-		require.NoError(t, f.applyEvent(margin1), "a repeated event adds no second entry")
+		require.NoError(t, f.ApplyEvent(margin1), "a repeated event adds no second entry")
 
 		q := NewQueries(rdb)
 		margins, err := q.Entries(ctx, KindMargin, 0)
@@ -68,7 +70,7 @@ func TestAudit_Entries_oldToNew(t *testing.T) {
 // string.
 func storedText(t *testing.T, rdb redis.UniversalClient) string {
 	t.Helper()
-	ctx := testContext(t)
+	ctx := projectiontest.Context(t)
 	keys, err := rdb.Keys(ctx, keyPrefix+"*").Result()
 	require.NoError(t, err)
 	var text strings.Builder
@@ -91,19 +93,19 @@ func storedText(t *testing.T, rdb redis.UniversalClient) string {
 }
 
 func TestAudit_Entries_unknownKind(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		_, err := NewQueries(rdb).Entries(testContext(t), "passwords", 10)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		_, err := NewQueries(rdb).Entries(projectiontest.Context(t), "passwords", 10)
 		assert.ErrorIs(t, err, ErrUnknownKind)
 	})
 }
 
 func TestAudit_Apply_rejectsBadPayload(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		f := newFeeder(t, rdb, NewProjector())
-		err := f.applyEvent(f.event("catalog-airalo", typePackageMarginSet, `{"provider":"airalo","new_percent":"5"}`))
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		f := projectiontest.NewFeeder(t, rdb, NewProjector())
+		err := f.ApplyEvent(f.Event("catalog-airalo", typePackageMarginSet, `{"provider":"airalo","new_percent":"5"}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "package_id")
-		err = f.applyEvent(f.event("provider-airalo", typeProviderCredentialSet, `{"slug":"airalo","fingerprint":"abc"}`))
+		err = f.ApplyEvent(f.Event("provider-airalo", typeProviderCredentialSet, `{"slug":"airalo","fingerprint":"abc"}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "field")
 	})

@@ -7,17 +7,19 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"esimscan/projections/projectiontest"
 )
 
 func TestAudit_Entries_paymentCredentials(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
-		f := newFeeder(t, rdb, NewProjector())
-		f.apply("admin-a1", typeAdminCreated, `{"admin_id":"a1","email":"owner@example.com"}`)
-		f.actor = "a1"
-		f.apply("payment-settings", typePaymentCredentialSet, `{"gateway":"stripe","field":"secret_key",
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
+		f := projectiontest.NewFeeder(t, rdb, NewProjector())
+		f.Apply("admin-a1", typeAdminCreated, `{"admin_id":"a1","email":"owner@example.com"}`)
+		f.Actor = "a1"
+		f.Apply("payment-settings", typePaymentCredentialSet, `{"gateway":"stripe","field":"secret_key",
 			"old_fingerprint":null,"fingerprint":"0123456789ab","sealed":"c2VhbGVkLXN0cmlwZQ=="}`)
-		f.apply("payment-settings", typePaymentCredentialSet, `{"gateway":"stripe","field":"secret_key",
+		f.Apply("payment-settings", typePaymentCredentialSet, `{"gateway":"stripe","field":"secret_key",
 			"old_fingerprint":"0123456789ab","fingerprint":"ba9876543210","sealed":"c2VhbGVkLXN0cmlwZTI="}`)
 
 		credentials, err := NewQueries(rdb).Entries(ctx, KindCredentials, 0)
@@ -30,7 +32,7 @@ func TestAudit_Entries_paymentCredentials(t *testing.T) {
 		]`, string(raw))
 		assert.NotContains(t, storedText(t, rdb), "c2VhbGVk", "a sealed value reached Redis")
 
-		err = f.applyEvent(f.event("payment-settings", typePaymentCredentialSet, `{"field":"secret_key","fingerprint":"abc"}`))
+		err = f.ApplyEvent(f.Event("payment-settings", typePaymentCredentialSet, `{"field":"secret_key","fingerprint":"abc"}`))
 		assert.ErrorContains(t, err, "missing gateway or field")
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"esimscan/backend/money"
+	"esimscan/projections/projection"
+	"esimscan/projections/projectiontest"
 )
 
 // listed describes a package for a PackageAdded or PackageChanged payload.
@@ -51,25 +53,32 @@ func (p listed) payload() string {
 	return string(raw)
 }
 
+// feeder is projectiontest.Feeder with this package's event builders.
+type feeder struct{ *projectiontest.Feeder }
+
+func newFeeder(t *testing.T, rdb redis.UniversalClient, projector projection.Projector) *feeder {
+	return &feeder{projectiontest.NewFeeder(t, rdb, projector)}
+}
+
 func (f *feeder) listPackage(p listed) {
-	f.t.Helper()
-	f.apply("catalog-"+p.provider, typePackageAdded, p.payload())
+	f.T.Helper()
+	f.Apply("catalog-"+p.provider, typePackageAdded, p.payload())
 }
 
 func (f *feeder) setProviderMargin(slug, percent string) {
-	f.t.Helper()
-	f.apply("provider-"+slug, typeProviderMarginSet,
+	f.T.Helper()
+	f.Apply("provider-"+slug, typeProviderMarginSet,
 		`{"slug":"`+slug+`","old_percent":null,"new_percent":"`+percent+`"}`)
 }
 
 func (f *feeder) enableProvider(slug string) {
-	f.t.Helper()
-	f.apply("provider-"+slug, typeProviderEnabled, `{"slug":"`+slug+`"}`)
+	f.T.Helper()
+	f.Apply("provider-"+slug, typeProviderEnabled, `{"slug":"`+slug+`"}`)
 }
 
 func (f *feeder) packageEvent(provider, eventType, id string) {
-	f.t.Helper()
-	f.apply("catalog-"+provider, eventType, `{"package_id":"`+id+`","provider":"`+provider+`"}`)
+	f.T.Helper()
+	f.Apply("catalog-"+provider, eventType, `{"package_id":"`+id+`","provider":"`+provider+`"}`)
 }
 
 func prices(views []PackageView) []string {
@@ -81,8 +90,8 @@ func prices(views []PackageView) []string {
 }
 
 func TestCatalog_Quote_marginRounding(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		f.setProviderMargin("airalo", "10")
 		f.enableProvider("airalo")
@@ -91,7 +100,7 @@ func TestCatalog_Quote_marginRounding(t *testing.T) {
 		f.listPackage(listed{id: "jpy", provider: "airalo", name: "Japan 3GB", countries: []string{"JP"}, dataMB: 3072, wholesale: "1235", currency: "JPY"})
 		f.listPackage(listed{id: "kwd", provider: "airalo", name: "Kuwait 1GB", countries: []string{"KW"}, dataMB: 1024, wholesale: "1.2345", currency: "KWD"})
 		f.listPackage(listed{id: "override", provider: "airalo", name: "Japan 5GB", countries: []string{"JP"}, dataMB: 5120, wholesale: "10.00"})
-		f.apply("catalog-airalo", typePackageMarginSet,
+		f.Apply("catalog-airalo", typePackageMarginSet,
 			`{"package_id":"override","provider":"airalo","old_percent":null,"new_percent":"12.5"}`)
 
 		q := NewQueries(rdb)
@@ -125,21 +134,21 @@ func TestCatalog_Quote_marginRounding(t *testing.T) {
 }
 
 func TestCatalog_Quote_unknownPackage(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		_, err := NewQueries(rdb).Quote(testContext(t), "no-such-package")
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		_, err := NewQueries(rdb).Quote(projectiontest.Context(t), "no-such-package")
 		assert.ErrorIs(t, err, ErrPackageNotFound)
 	})
 }
 
 func TestCatalog_ProviderMargin_reprices(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		f.enableProvider("maya")
 		f.enableProvider("esim-go")
 		f.listPackage(listed{id: "maya-fr", provider: "maya", name: "France 1GB", countries: []string{"FR"}, dataMB: 1024, wholesale: "4.00"})
 		f.listPackage(listed{id: "maya-fixed", provider: "maya", name: "France 3GB", countries: []string{"FR"}, dataMB: 3072, wholesale: "6.00"})
-		f.apply("catalog-maya", typePackageMarginSet,
+		f.Apply("catalog-maya", typePackageMarginSet,
 			`{"package_id":"maya-fixed","provider":"maya","old_percent":null,"new_percent":"0"}`)
 		f.listPackage(listed{id: "go-fr", provider: "esim-go", name: "France 2GB", countries: []string{"FR"}, dataMB: 2048, wholesale: "5.00"})
 
@@ -169,7 +178,7 @@ func TestCatalog_ProviderMargin_reprices(t *testing.T) {
 		require.NotNil(t, admin[1].MarginOverride)
 		assert.Equal(t, money.Percent(0), *admin[1].MarginOverride)
 
-		f.apply("catalog-maya", typePackageMarginSet,
+		f.Apply("catalog-maya", typePackageMarginSet,
 			`{"package_id":"maya-fixed","provider":"maya","old_percent":"0","new_percent":null}`)
 		quote, err := q.Quote(ctx, "maya-fixed")
 		require.NoError(t, err)
@@ -178,8 +187,8 @@ func TestCatalog_ProviderMargin_reprices(t *testing.T) {
 }
 
 func TestCatalog_Enable_hidesAndShows(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 		f.listPackage(listed{id: "ea-de", provider: "esim-access", name: "Germany 1GB", countries: []string{"DE"}, dataMB: 1024, wholesale: "2.00"})
@@ -214,7 +223,7 @@ func TestCatalog_Enable_hidesAndShows(t *testing.T) {
 		assert.False(t, admin[0].Enabled)
 		assert.True(t, admin[1].Enabled)
 
-		f.apply("provider-esim-access", typeProviderDisabled, `{"slug":"esim-access"}`)
+		f.Apply("provider-esim-access", typeProviderDisabled, `{"slug":"esim-access"}`)
 		assertCountry([]string{}, "disabling the provider hides every package")
 		countries, err = q.Countries(ctx)
 		require.NoError(t, err)
@@ -232,14 +241,14 @@ func TestCatalog_Enable_hidesAndShows(t *testing.T) {
 }
 
 func TestCatalog_Withdrawn_hiddenUntilListedAgain(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 		f.enableProvider("airalo")
 		pkg := listed{id: "air-it", provider: "airalo", name: "Italy 1GB", countries: []string{"IT"}, dataMB: 1024, wholesale: "3.00"}
 		f.listPackage(pkg)
-		f.apply("catalog-airalo", typePackageWithdrawn,
+		f.Apply("catalog-airalo", typePackageWithdrawn,
 			`{"package_id":"air-it","provider":"airalo","provider_package_id":"code-air-it","sync_id":"sync-2"}`)
 
 		views, err := q.PackagesByCountry(ctx, "IT")
@@ -253,12 +262,12 @@ func TestCatalog_Withdrawn_hiddenUntilListedAgain(t *testing.T) {
 		assert.False(t, quote.Sellable)
 
 		pkg.wholesale = "3.50"
-		f.apply("catalog-airalo", typePackageChanged, pkg.payload())
+		f.Apply("catalog-airalo", typePackageChanged, pkg.payload())
 		views, err = q.PackagesByCountry(ctx, "IT")
 		require.NoError(t, err)
 		assert.Equal(t, []string{"air-it=3.50 USD"}, prices(views), "a package listed again is no longer withdrawn")
 
-		f.apply("catalog-airalo", typePackageWithdrawn, `{"package_id":"air-it","provider":"airalo"}`)
+		f.Apply("catalog-airalo", typePackageWithdrawn, `{"package_id":"air-it","provider":"airalo"}`)
 		f.listPackage(pkg)
 		views, err = q.PackagesByCountry(ctx, "IT")
 		require.NoError(t, err)
@@ -267,8 +276,8 @@ func TestCatalog_Withdrawn_hiddenUntilListedAgain(t *testing.T) {
 }
 
 func TestCatalog_Regions_listCountries(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 		f.enableProvider("airalo")
@@ -322,18 +331,18 @@ func TestCatalog_Regions_listCountries(t *testing.T) {
 }
 
 func TestCatalog_Apply_repeatIsHarmless(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
-		enabled := f.apply("provider-airalo", typeProviderEnabled, `{"slug":"airalo"}`)
-		added := f.event("catalog-airalo", typePackageAdded, listed{id: "eu-1", provider: "airalo", name: "Europe 1GB", countries: []string{"FR", "DE"}, region: "EU", regionName: "Europe", dataMB: 1024, wholesale: "2.00"}.payload())
-		require.NoError(t, f.applyEvent(added))
-		require.NoError(t, f.applyEvent(added))
-		require.NoError(t, f.applyEvent(enabled))
-		disabled := f.event("catalog-airalo", typePackageDisabled, `{"package_id":"eu-1","provider":"airalo"}`)
-		require.NoError(t, f.applyEvent(disabled))
-		require.NoError(t, f.applyEvent(disabled))
+		enabled := f.Apply("provider-airalo", typeProviderEnabled, `{"slug":"airalo"}`)
+		added := f.Event("catalog-airalo", typePackageAdded, listed{id: "eu-1", provider: "airalo", name: "Europe 1GB", countries: []string{"FR", "DE"}, region: "EU", regionName: "Europe", dataMB: 1024, wholesale: "2.00"}.payload())
+		require.NoError(t, f.ApplyEvent(added))
+		require.NoError(t, f.ApplyEvent(added))
+		require.NoError(t, f.ApplyEvent(enabled))
+		disabled := f.Event("catalog-airalo", typePackageDisabled, `{"package_id":"eu-1","provider":"airalo"}`)
+		require.NoError(t, f.ApplyEvent(disabled))
+		require.NoError(t, f.ApplyEvent(disabled))
 
 		counts, err := rdb.HGetAll(ctx, regionCountriesKey("EU")).Result()
 		require.NoError(t, err)
@@ -348,8 +357,8 @@ func TestCatalog_Apply_repeatIsHarmless(t *testing.T) {
 }
 
 func TestCatalog_AdminPackages_json(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		f.setProviderMargin("esim-go", "12.5")
 		f.listPackage(listed{id: "go-us", provider: "esim-go", name: "USA 1GB", countries: []string{"US"}, dataMB: 1024, wholesale: "0.9850"})
@@ -368,25 +377,25 @@ func TestCatalog_AdminPackages_json(t *testing.T) {
 }
 
 func TestCatalog_Apply_rejectsBadPayload(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
-		err := f.applyEvent(f.event("catalog-airalo", typePackageAdded, `{"provider":"airalo","wholesale":{"amount":"1.00","currency":"USD"}}`))
+		err := f.ApplyEvent(f.Event("catalog-airalo", typePackageAdded, `{"provider":"airalo","wholesale":{"amount":"1.00","currency":"USD"}}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "package_id")
-		err = f.applyEvent(f.event("provider-airalo", typeProviderMarginSet, `{"slug":"airalo","new_percent":"12.345"}`))
+		err = f.ApplyEvent(f.Event("provider-airalo", typeProviderMarginSet, `{"slug":"airalo","new_percent":"12.345"}`))
 		assert.ErrorIs(t, err, money.ErrInvalidPercent)
 		keys, err := rdb.Keys(ctx, keyPrefix+"*").Result()
 		require.NoError(t, err)
 		assert.Empty(t, keys, "a rejected event writes nothing")
 
-		require.NoError(t, f.applyEvent(f.event("store", "StoreInstalled", `{"store_name":"x"}`)), "other event types are ignored")
+		require.NoError(t, f.ApplyEvent(f.Event("store", "StoreInstalled", `{"store_name":"x"}`)), "other event types are ignored")
 	})
 }
 
 func TestCatalog_ProviderMargin_repricesPastOneMGET(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		f.enableProvider("airalo")
 		total := mgetChunk + 50

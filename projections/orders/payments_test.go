@@ -6,11 +6,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"esimscan/projections/projectiontest"
 )
 
 func TestOrders_Order_cancelled(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 		f.placeOrder("o-cancel", "buyer@example.com")
@@ -32,8 +34,8 @@ func TestOrders_Order_cancelled(t *testing.T) {
 }
 
 func TestOrders_Order_partialThenFullRefund(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 		f.placeOrder("o-refund", "buyer@example.com")

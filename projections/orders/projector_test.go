@@ -8,13 +8,23 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"esimscan/projections/projection"
+	"esimscan/projections/projectiontest"
 )
 
 const tokenHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
+// feeder is projectiontest.Feeder with this package's event builders.
+type feeder struct{ *projectiontest.Feeder }
+
+func newFeeder(t *testing.T, rdb redis.UniversalClient, projector projection.Projector) *feeder {
+	return &feeder{projectiontest.NewFeeder(t, rdb, projector)}
+}
+
 func (f *feeder) placeOrder(id, email string) {
-	f.t.Helper()
-	f.apply("order-"+id, typeOrderPlaced, fmt.Sprintf(`{"order_id":%q,"email":%q,
+	f.T.Helper()
+	f.Apply("order-"+id, typeOrderPlaced, fmt.Sprintf(`{"order_id":%q,"email":%q,
 		"access_token_hash":%q,
 		"package":{"id":"pkg-jp","provider":"airalo","provider_package_id":"jp-1gb","name":"Japan 1GB",
 			"countries":["JP"],"data_mb":1024,"unlimited":false,"validity_days":7},
@@ -23,13 +33,13 @@ func (f *feeder) placeOrder(id, email string) {
 }
 
 func (f *feeder) orderEvent(id, eventType, data string) {
-	f.t.Helper()
-	f.apply("order-"+id, eventType, data)
+	f.T.Helper()
+	f.Apply("order-"+id, eventType, data)
 }
 
 func TestOrders_Order_statusSequence(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 		status := func() string {
@@ -102,8 +112,8 @@ func TestOrders_Order_statusSequence(t *testing.T) {
 }
 
 func TestOrders_List_filtersAndPages(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 		for i := 1; i <= 5; i++ {
@@ -156,8 +166,8 @@ func TestOrders_List_filtersAndPages(t *testing.T) {
 }
 
 func TestOrders_Order_notFound(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		f.orderEvent("o-ghost", typeOrderPaid, `{"order_id":"o-ghost","gateway":"stripe","payment_reference":"pi_1"}`)
 		_, err := NewQueries(rdb).Order(ctx, "o-ghost")
@@ -166,12 +176,12 @@ func TestOrders_Order_notFound(t *testing.T) {
 }
 
 func TestOrders_Apply_rejectsBadPayload(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
 		f := newFeeder(t, rdb, NewProjector())
-		err := f.applyEvent(f.event("order-x", typeOrderPlaced, `{"email":"a@example.com"}`))
+		err := f.ApplyEvent(f.Event("order-x", typeOrderPlaced, `{"email":"a@example.com"}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "order_id")
-		err = f.applyEvent(f.event("order-x", typeOrderPlaced, `{"order_id":"x","total":{"amount":"-1","currency":"USD"}}`))
+		err = f.ApplyEvent(f.Event("order-x", typeOrderPlaced, `{"order_id":"x","total":{"amount":"-1","currency":"USD"}}`))
 		require.Error(t, err, "a negative total is invalid")
 	})
 }

@@ -6,11 +6,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"esimscan/projections/projectiontest"
 )
 
 func TestOrders_Order_retriedAfterFailure(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 

@@ -8,11 +8,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"esimscan/projections/projectiontest"
 )
 
 func (f *feeder) placeTopUp(id, parentID, iccid string) {
-	f.t.Helper()
-	f.apply("order-"+id, typeOrderPlaced, fmt.Sprintf(`{"order_id":%q,"email":"buyer@example.com",
+	f.T.Helper()
+	f.Apply("order-"+id, typeOrderPlaced, fmt.Sprintf(`{"order_id":%q,"email":"buyer@example.com",
 		"access_token_hash":%q,
 		"package":{"id":"airalo:jp-1gb-topup","provider":"airalo","provider_package_id":"jp-1gb-topup",
 			"name":"Japan 1GB top-up","countries":["JP"],"data_mb":1024,"unlimited":false,"validity_days":7},
@@ -22,8 +24,8 @@ func (f *feeder) placeTopUp(id, parentID, iccid string) {
 }
 
 func TestOrders_TopUp_linkedBothWays(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
 		f := newFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
 		const iccid = "8981100000000000001"
@@ -68,11 +70,11 @@ func TestOrders_TopUp_linkedBothWays(t *testing.T) {
 }
 
 func TestOrders_TopUp_plainOrderHasNoTopUpFields(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
 		f := newFeeder(t, rdb, NewProjector())
 		f.placeOrder("o-plain", "buyer@example.com")
 
-		view, err := NewQueries(rdb).Order(testContext(t), "o-plain")
+		view, err := NewQueries(rdb).Order(projectiontest.Context(t), "o-plain")
 
 		require.NoError(t, err)
 		raw, err := json.Marshal(view)

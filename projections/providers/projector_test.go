@@ -8,6 +8,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"esimscan/projections/projectiontest"
 )
 
 // sealedValue stands for an encrypted credential: it must never reach Redis.
@@ -17,7 +19,7 @@ const sealedValue = "c2VhbGVkLXNlY3JldC1kby1ub3Qtc3RvcmU="
 // Keys that other tests delete during the scan are skipped.
 func allRedisText(t *testing.T, rdb redis.UniversalClient) string {
 	t.Helper()
-	ctx := testContext(t)
+	ctx := projectiontest.Context(t)
 	var text strings.Builder
 	iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
 	for iter.Next(ctx) {
@@ -50,8 +52,8 @@ func allRedisText(t *testing.T, rdb redis.UniversalClient) string {
 }
 
 func TestProviders_Providers_unconfigured(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		views, err := NewQueries(rdb).Providers(testContext(t))
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		views, err := NewQueries(rdb).Providers(projectiontest.Context(t))
 		require.NoError(t, err)
 		require.Len(t, views, 4)
 		names := []string{}
@@ -71,18 +73,18 @@ func TestProviders_Providers_unconfigured(t *testing.T) {
 }
 
 func TestProviders_Provider_configured(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
-		f := newFeeder(t, rdb, NewProjector())
-		f.apply("provider-maya", typeProviderConfigured, `{"slug":"maya","base_url":"https://api.example.test",
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
+		f := projectiontest.NewFeeder(t, rdb, NewProjector())
+		f.Apply("provider-maya", typeProviderConfigured, `{"slug":"maya","base_url":"https://api.example.test",
 			"sync_interval_minutes":60,"rate_limit_per_hour":null,
 			"advanced":{"balance_path":"/v1/balance","package_list_path":"/v1/products"},"auth_mode":"basic"}`)
-		f.apply("provider-maya", typeProviderMarginSet, `{"slug":"maya","old_percent":null,"new_percent":"12.5"}`)
-		f.apply("provider-maya", typeProviderCredentialSet, `{"slug":"maya","field":"api_key",
+		f.Apply("provider-maya", typeProviderMarginSet, `{"slug":"maya","old_percent":null,"new_percent":"12.5"}`)
+		f.Apply("provider-maya", typeProviderCredentialSet, `{"slug":"maya","field":"api_key",
 			"old_fingerprint":null,"fingerprint":"a1b2c3d4e5f6","sealed":"`+sealedValue+`"}`)
-		f.apply("provider-maya", typeProviderTested, `{"slug":"maya","ok":true,"cause":"","message":"balance 120.00 USD",
+		f.Apply("provider-maya", typeProviderTested, `{"slug":"maya","ok":true,"cause":"","message":"balance 120.00 USD",
 			"balance":{"amount":"120.00","currency":"USD"},"at":"2025-03-01T10:00:00Z"}`)
-		f.apply("provider-maya", typeProviderEnabled, `{"slug":"maya"}`)
+		f.Apply("provider-maya", typeProviderEnabled, `{"slug":"maya"}`)
 
 		view, err := NewQueries(rdb).Provider(ctx, "maya")
 		require.NoError(t, err)
@@ -96,7 +98,7 @@ func TestProviders_Provider_configured(t *testing.T) {
 			"last_test":{"ok":true,"at":"2025-03-01T10:00:00Z","message":"balance 120.00 USD"},
 			"last_sync":null,"version":4}`, string(raw))
 
-		f.apply("provider-maya", typeProviderDisabled, `{"slug":"maya"}`)
+		f.Apply("provider-maya", typeProviderDisabled, `{"slug":"maya"}`)
 		view, err = NewQueries(rdb).Provider(ctx, "maya")
 		require.NoError(t, err)
 		assert.False(t, view.Enabled)
@@ -109,11 +111,11 @@ func TestProviders_Provider_configured(t *testing.T) {
 }
 
 func TestProviders_Sync_progress(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
-		f := newFeeder(t, rdb, NewProjector())
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
+		f := projectiontest.NewFeeder(t, rdb, NewProjector())
 		q := NewQueries(rdb)
-		f.apply("provider-airalo", typeSyncStarted, `{"slug":"airalo","sync_id":"s-progress","started_at":"2025-03-01T10:00:00Z"}`)
+		f.Apply("provider-airalo", typeSyncStarted, `{"slug":"airalo","sync_id":"s-progress","started_at":"2025-03-01T10:00:00Z"}`)
 
 		sync, err := q.Sync(ctx, "airalo", "s-progress")
 		require.NoError(t, err)
@@ -123,8 +125,8 @@ func TestProviders_Sync_progress(t *testing.T) {
 			"packages_changed":0,"packages_removed":0,"started_at":"2025-03-01T10:00:00Z",
 			"finished_at":null,"message":""}`, string(raw))
 
-		f.apply("provider-airalo", typeSyncProgressed, `{"slug":"airalo","sync_id":"s-progress","packages_seen":40}`)
-		f.apply("provider-airalo", typeSyncProgressed, `{"slug":"airalo","sync_id":"s-progress","packages_seen":95}`)
+		f.Apply("provider-airalo", typeSyncProgressed, `{"slug":"airalo","sync_id":"s-progress","packages_seen":40}`)
+		f.Apply("provider-airalo", typeSyncProgressed, `{"slug":"airalo","sync_id":"s-progress","packages_seen":95}`)
 		sync, err = q.Sync(ctx, "airalo", "s-progress")
 		require.NoError(t, err)
 		assert.Equal(t, SyncRunning, sync.Status)
@@ -134,7 +136,7 @@ func TestProviders_Sync_progress(t *testing.T) {
 		require.NotNil(t, view.LastSync)
 		assert.Equal(t, 95, view.LastSync.PackagesSeen, "last_sync follows the running sync")
 
-		f.apply("provider-airalo", typeSyncCompleted, `{"slug":"airalo","sync_id":"s-progress","packages_seen":120,
+		f.Apply("provider-airalo", typeSyncCompleted, `{"slug":"airalo","sync_id":"s-progress","packages_seen":120,
 			"packages_added":3,"packages_changed":2,"packages_removed":1,"finished_at":"2025-03-01T10:05:00Z"}`)
 		sync, err = q.Sync(ctx, "airalo", "s-progress")
 		require.NoError(t, err)
@@ -143,8 +145,8 @@ func TestProviders_Sync_progress(t *testing.T) {
 		require.NotNil(t, sync.FinishedAt)
 		assert.Equal(t, "2025-03-01T10:05:00Z", sync.FinishedAt.Format("2006-01-02T15:04:05Z07:00"))
 
-		f.apply("provider-airalo", typeSyncStarted, `{"slug":"airalo","sync_id":"s-failing","started_at":"2025-03-01T11:00:00Z"}`)
-		f.apply("provider-airalo", typeSyncFailed, `{"slug":"airalo","sync_id":"s-failing","packages_seen":7,
+		f.Apply("provider-airalo", typeSyncStarted, `{"slug":"airalo","sync_id":"s-failing","started_at":"2025-03-01T11:00:00Z"}`)
+		f.Apply("provider-airalo", typeSyncFailed, `{"slug":"airalo","sync_id":"s-failing","packages_seen":7,
 			"cause":"rate_limited","message":"provider answered 429","finished_at":"2025-03-01T11:01:00Z"}`)
 		view, err = q.Provider(ctx, "airalo")
 		require.NoError(t, err)
@@ -157,21 +159,21 @@ func TestProviders_Sync_progress(t *testing.T) {
 }
 
 func TestProviders_History_newestFirst(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
-		f := newFeeder(t, rdb, NewProjector())
-		f.apply("provider-esim-go", typeProviderTested, `{"slug":"esim-go","ok":false,"cause":"credentials",
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
+		f := projectiontest.NewFeeder(t, rdb, NewProjector())
+		f.Apply("provider-esim-go", typeProviderTested, `{"slug":"esim-go","ok":false,"cause":"credentials",
 			"message":"key rejected","balance":null,"at":"2025-03-01T09:00:00Z"}`)
-		f.apply("provider-esim-go", typeProviderTested, `{"slug":"esim-go","ok":true,"cause":"",
+		f.Apply("provider-esim-go", typeProviderTested, `{"slug":"esim-go","ok":true,"cause":"",
 			"message":"ok","balance":null,"at":"2025-03-01T09:10:00Z"}`)
-		f.apply("provider-esim-go", typeSyncStarted, `{"slug":"esim-go","sync_id":"s1","started_at":"2025-03-01T09:20:00Z"}`)
-		f.apply("provider-esim-go", typeSyncProgressed, `{"slug":"esim-go","sync_id":"s1","packages_seen":10}`)
-		f.apply("provider-esim-go", typeSyncCompleted, `{"slug":"esim-go","sync_id":"s1","packages_seen":10,
+		f.Apply("provider-esim-go", typeSyncStarted, `{"slug":"esim-go","sync_id":"s1","started_at":"2025-03-01T09:20:00Z"}`)
+		f.Apply("provider-esim-go", typeSyncProgressed, `{"slug":"esim-go","sync_id":"s1","packages_seen":10}`)
+		f.Apply("provider-esim-go", typeSyncCompleted, `{"slug":"esim-go","sync_id":"s1","packages_seen":10,
 			"packages_added":10,"packages_changed":0,"packages_removed":0,"finished_at":"2025-03-01T09:21:00Z"}`)
-		f.apply("provider-esim-go", typeSyncStarted, `{"slug":"esim-go","sync_id":"s2","started_at":"2025-03-01T09:30:00Z"}`)
-		failed := f.apply("provider-esim-go", typeSyncFailed, `{"slug":"esim-go","sync_id":"s2","packages_seen":0,
+		f.Apply("provider-esim-go", typeSyncStarted, `{"slug":"esim-go","sync_id":"s2","started_at":"2025-03-01T09:30:00Z"}`)
+		failed := f.Apply("provider-esim-go", typeSyncFailed, `{"slug":"esim-go","sync_id":"s2","packages_seen":0,
 			"cause":"timeout","message":"no answer in 30s","finished_at":"2025-03-01T09:31:00Z"}`)
-		require.NoError(t, f.applyEvent(failed), "a repeated event is harmless")
+		require.NoError(t, f.ApplyEvent(failed), "a repeated event is harmless")
 
 		entries, err := NewQueries(rdb).History(ctx, "esim-go")
 		require.NoError(t, err)
@@ -188,10 +190,10 @@ func TestProviders_History_newestFirst(t *testing.T) {
 }
 
 func TestProviders_Queries_notFound(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := testContext(t)
-		f := newFeeder(t, rdb, NewProjector())
-		f.apply("provider-unknown", typeProviderEnabled, `{"slug":"unknown"}`)
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := projectiontest.Context(t)
+		f := projectiontest.NewFeeder(t, rdb, NewProjector())
+		f.Apply("provider-unknown", typeProviderEnabled, `{"slug":"unknown"}`)
 		q := NewQueries(rdb)
 
 		_, err := q.Provider(ctx, "unknown")
@@ -209,15 +211,15 @@ func TestProviders_Queries_notFound(t *testing.T) {
 }
 
 func TestProviders_Apply_rejectsBadPayload(t *testing.T) {
-	eachRedis(t, keyPrefix, func(t *testing.T, rdb redis.UniversalClient) {
-		f := newFeeder(t, rdb, NewProjector())
-		err := f.applyEvent(f.event("provider-airalo", typeProviderEnabled, `{}`))
+	projectiontest.ForEachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		f := projectiontest.NewFeeder(t, rdb, NewProjector())
+		err := f.ApplyEvent(f.Event("provider-airalo", typeProviderEnabled, `{}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "slug")
-		err = f.applyEvent(f.event("provider-airalo", typeProviderCredentialSet, `{"slug":"airalo","fingerprint":"abc"}`))
+		err = f.ApplyEvent(f.Event("provider-airalo", typeProviderCredentialSet, `{"slug":"airalo","fingerprint":"abc"}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "field")
-		err = f.applyEvent(f.event("provider-airalo", typeSyncStarted, `{"slug":"airalo"}`))
+		err = f.ApplyEvent(f.Event("provider-airalo", typeSyncStarted, `{"slug":"airalo"}`))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "sync_id")
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"esimscan/backend/internal/accounts/domain"
+	"esimscan/backend/internal/eventstore/memstore"
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/platform/esrepo"
 )
@@ -60,7 +61,7 @@ func forEachRedis(t *testing.T, test func(t *testing.T, backend redisBackend)) {
 }
 
 type fixture struct {
-	store   *memStore
+	store   *memstore.Store
 	service *Service
 	clock   *testClock
 }
@@ -71,13 +72,13 @@ func (c *testClock) Now() time.Time { return c.now }
 
 func newFixture(t *testing.T, client redis.UniversalClient) *fixture {
 	t.Helper()
-	store := newMemStore()
+	store := memstore.New()
 	t.Cleanup(func() { store.Close() })
 	clock := &testClock{now: time.Now().UTC()}
 	return &fixture{store: store, clock: clock, service: newService(t, store, client, clock)}
 }
 
-func newService(t *testing.T, store *memStore, client redis.UniversalClient, clock *testClock) *Service {
+func newService(t *testing.T, store *memstore.Store, client redis.UniversalClient, clock *testClock) *Service {
 	return NewService(Deps{
 		Repo:           &esrepo.Repository{Store: store},
 		Redis:          client,
@@ -104,7 +105,7 @@ func (f *fixture) install(t *testing.T, email string) {
 
 func (f *fixture) eventTypes() []string {
 	var types []string
-	for _, event := range f.store.all() {
+	for _, event := range f.store.All() {
 		types = append(types, event.Stream+":"+event.Type)
 	}
 	return types
@@ -113,7 +114,7 @@ func (f *fixture) eventTypes() []string {
 // assertLogHasNo fails when any stored event contains one of secrets.
 func (f *fixture) assertLogHasNo(t *testing.T, secrets ...string) {
 	t.Helper()
-	for _, event := range f.store.all() {
+	for _, event := range f.store.All() {
 		for _, secret := range secrets {
 			if bytes.Contains(event.Data, []byte(secret)) || strings.Contains(event.Stream, secret) {
 				t.Errorf("%s in %s contains a secret", event.Type, event.Stream)

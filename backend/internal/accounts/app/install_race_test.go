@@ -125,7 +125,7 @@ func TestInstall_completesAfterStopBetweenAppends(t *testing.T) {
 			if !errors.Is(err, errStopped) {
 				t.Fatalf("interrupted install: error = %v", err)
 			}
-			if n := len(f.store.all()); n != appended {
+			if n := len(f.store.All()); n != appended {
 				t.Fatalf("%d events after the stop, want %d", n, appended)
 			}
 
@@ -134,7 +134,7 @@ func TestInstall_completesAfterStopBetweenAppends(t *testing.T) {
 			wantAppError(t, err, apperr.KindConflict, "already_installed", "")
 			_, err = f.service.Install(context.Background(), Install{StoreName: "S", AdminEmail: "owner@example.com", AdminPassword: "another password"})
 			wantAppError(t, err, apperr.KindConflict, "admin_email_taken", "admin_email")
-			if n := len(f.store.all()); n != appended {
+			if n := len(f.store.All()); n != appended {
 				t.Fatalf("%d events after rejected reruns, want %d", n, appended)
 			}
 			if _, err := f.service.Login(context.Background(), "owner@example.com", testPassword); err == nil {
@@ -181,7 +181,7 @@ func TestInstall_parallelReruns_oneCompletes(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if wins.Load() != 1 || len(f.store.all()) != 4 {
+		if wins.Load() != 1 || len(f.store.All()) != 4 {
 			t.Errorf("round %d: %d wins, events %v; want 1 win and 4 events", round, wins.Load(), f.eventTypes())
 		}
 	}

@@ -40,7 +40,7 @@ func TestInstall_appendsClaimReservationAdminAndStore(t *testing.T) {
 		t.Errorf("position = %d, want 4", result.Position)
 	}
 
-	events := f.store.all()
+	events := f.store.All()
 	if len(events) != 4 {
 		t.Fatalf("events = %v", f.eventTypes())
 	}
@@ -106,7 +106,7 @@ func TestInstall_rejectsInvalidFields(t *testing.T) {
 			if appErr.Kind != apperr.KindInvalid || appErr.Field != c.field {
 				t.Errorf("kind %d field %q, want invalid %q", appErr.Kind, appErr.Field, c.field)
 			}
-			if n := len(f.store.all()); n != 0 {
+			if n := len(f.store.All()); n != 0 {
 				t.Errorf("%d events appended, want none", n)
 			}
 		})
@@ -122,7 +122,7 @@ func TestInstall_secondInstallConflicts(t *testing.T) {
 		_, err := service.Install(context.Background(), Install{StoreName: "Other", AdminEmail: "other@example.com", AdminPassword: testPassword})
 		wantAppError(t, err, apperr.KindConflict, "already_installed", "")
 	}
-	if n := len(f.store.all()); n != 4 {
+	if n := len(f.store.All()); n != 4 {
 		t.Errorf("%d events, want the 4 of the first install", n)
 	}
 }
@@ -172,7 +172,7 @@ func TestInstall_concurrentInstallsOneWins(t *testing.T) {
 
 func countType(f *fixture, eventType string) int {
 	count := 0
-	for _, event := range f.store.all() {
+	for _, event := range f.store.All() {
 		if event.Type == eventType {
 			count++
 		}

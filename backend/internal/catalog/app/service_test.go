@@ -13,15 +13,16 @@ import (
 
 	catalogapp "esimscan/backend/internal/catalog/app"
 	"esimscan/backend/internal/catalog/domain"
+	"esimscan/backend/internal/eventstore/memstore"
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/platform/esrepo"
 	"esimscan/backend/internal/providers/adapters"
 	"esimscan/backend/money"
 )
 
-func newService(t *testing.T) (*catalogapp.Service, *memStore) {
+func newService(t *testing.T) (*catalogapp.Service, *memstore.Store) {
 	t.Helper()
-	store := newMemStore()
+	store := memstore.New()
 	return catalogapp.NewService(catalogapp.Deps{Repo: &esrepo.Repository{Store: store}, Logger: zerolog.Nop()}), store
 }
 
@@ -77,7 +78,7 @@ func TestService_ApplySync_diffs(t *testing.T) {
 		"PackageAdded", "PackageAdded", "CatalogSynced",
 		"PackageChanged", "PackageWithdrawn", "CatalogSynced",
 		"PackageAdded", "CatalogSynced",
-	}, store.types(stream))
+	}, store.Types(stream))
 }
 
 func TestService_ApplySync_unchangedAppendsOnlyMarker(t *testing.T) {
@@ -86,14 +87,14 @@ func TestService_ApplySync_unchangedAppendsOnlyMarker(t *testing.T) {
 	listing := pages([]adapters.Package{pkg("a", "1"), pkg("b", "2")})
 	_, err := service.ApplySync(ctx, "esim-go", newSyncID(), listing)
 	require.NoError(t, err)
-	before := len(store.stream(domain.StreamName("esim-go")))
+	before := len(store.Stream(domain.StreamName("esim-go")))
 
 	syncID := newSyncID()
 	counts, err := service.ApplySync(ctx, "esim-go", syncID, listing)
 
 	require.NoError(t, err)
 	assert.Equal(t, catalogapp.SyncCounts{Seen: 2}, counts)
-	events := store.stream(domain.StreamName("esim-go"))
+	events := store.Stream(domain.StreamName("esim-go"))
 	require.Len(t, events, before+1)
 	last := events[len(events)-1]
 	assert.Equal(t, domain.TypeCatalogSynced, last.Type)
@@ -111,7 +112,7 @@ func TestService_ApplySync_dedupesAcrossPages(t *testing.T) {
 
 	require.NoError(t, err)
 	assert.Equal(t, catalogapp.SyncCounts{Seen: 3, Added: 3}, counts)
-	assert.Len(t, store.stream(domain.StreamName("airalo")), 4)
+	assert.Len(t, store.Stream(domain.StreamName("airalo")), 4)
 }
 
 func TestService_ApplySync_failedFetchAppendsNothing(t *testing.T) {
@@ -127,7 +128,7 @@ func TestService_ApplySync_failedFetchAppendsNothing(t *testing.T) {
 	_, err := service.ApplySync(context.Background(), "maya", newSyncID(), failing)
 
 	require.ErrorIs(t, err, providerErr)
-	assert.Empty(t, store.stream(domain.StreamName("maya")))
+	assert.Empty(t, store.Stream(domain.StreamName("maya")))
 }
 
 func TestService_ApplySync_cancelledAppendsNothing(t *testing.T) {
@@ -141,7 +142,7 @@ func TestService_ApplySync_cancelledAppendsNothing(t *testing.T) {
 	_, err := service.ApplySync(ctx, "maya", newSyncID(), cancelling)
 
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Empty(t, store.stream(domain.StreamName("maya")))
+	assert.Empty(t, store.Stream(domain.StreamName("maya")))
 }
 
 func TestService_ApplySync_invalidPackageIsBadResponse(t *testing.T) {
@@ -150,7 +151,7 @@ func TestService_ApplySync_invalidPackageIsBadResponse(t *testing.T) {
 	_, err := service.ApplySync(context.Background(), "maya", newSyncID(), pages([]adapters.Package{pkg("", "1")}))
 
 	assert.Equal(t, adapters.CauseBadResponse, adapters.CauseOf(err))
-	assert.Empty(t, store.stream(domain.StreamName("maya")))
+	assert.Empty(t, store.Stream(domain.StreamName("maya")))
 }
 
 func TestService_ApplySync_retriesAfterAdminEdit(t *testing.T) {
@@ -179,7 +180,7 @@ func TestService_ApplySync_retriesAfterAdminEdit(t *testing.T) {
 		"PackageAdded", "CatalogSynced",
 		"PackageMarginSet",
 		"PackageChanged", "PackageAdded", "CatalogSynced",
-	}, store.types(domain.StreamName("maya")))
+	}, store.Types(domain.StreamName("maya")))
 }
 
 func TestService_ApplySync_sameSyncTwiceAppendsOnce(t *testing.T) {
@@ -194,7 +195,7 @@ func TestService_ApplySync_sameSyncTwiceAppendsOnce(t *testing.T) {
 	require.NoError(t, err)
 
 	assert.Equal(t, first, second)
-	assert.Len(t, store.stream(domain.StreamName("maya")), 2)
+	assert.Len(t, store.Stream(domain.StreamName("maya")), 2)
 	counts, found, err := service.SyncRecord(ctx, "maya", syncID)
 	require.NoError(t, err)
 	assert.True(t, found)
@@ -206,7 +207,7 @@ func TestService_ApplySync_sameSyncTwiceAppendsOnce(t *testing.T) {
 
 func TestService_ApplySync_appendFailureReported(t *testing.T) {
 	service, store := newService(t)
-	store.failAppend = errors.New("disk full")
+	store.SetAppendError(errors.New("disk full"))
 
 	_, err := service.ApplySync(context.Background(), "maya", newSyncID(), pages([]adapters.Package{pkg("a", "1")}))
 
@@ -229,7 +230,7 @@ func TestService_UpdatePackage(t *testing.T) {
 		PackageID: packageA, Provider: "airalo", SetMargin: true, MarginOverride: &margin, Enabled: &disabled,
 	})
 	require.NoError(t, err)
-	events := store.stream(stream)
+	events := store.Stream(stream)
 	assert.Equal(t, events[len(events)-1].Revision, result.NextRevision)
 	marginSet := events[len(events)-2]
 	assert.Equal(t, domain.TypePackageMarginSet, marginSet.Type)
@@ -237,16 +238,16 @@ func TestService_UpdatePackage(t *testing.T) {
 		string(marginSet.Data))
 	assert.Equal(t, domain.TypePackageDisabled, events[len(events)-1].Type)
 
-	before := len(store.stream(stream))
+	before := len(store.Stream(stream))
 	_, err = service.UpdatePackage(ctx, catalogapp.UpdatePackage{
 		PackageID: packageA, Provider: "airalo", SetMargin: true, MarginOverride: &margin, Enabled: &disabled,
 	})
 	require.NoError(t, err)
-	assert.Len(t, store.stream(stream), before, "an update that changes nothing appends nothing")
+	assert.Len(t, store.Stream(stream), before, "an update that changes nothing appends nothing")
 
 	_, err = service.UpdatePackage(ctx, catalogapp.UpdatePackage{PackageID: packageA, Provider: "airalo", SetMargin: true})
 	require.NoError(t, err)
-	cleared := store.stream(stream)
+	cleared := store.Stream(stream)
 	var data map[string]any
 	require.NoError(t, json.Unmarshal(cleared[len(cleared)-1].Data, &data))
 	assert.Nil(t, data["new_percent"])
@@ -285,7 +286,7 @@ func TestService_UpdatePackage_invalidMargin(t *testing.T) {
 	ctx := context.Background()
 	_, err := service.ApplySync(ctx, "airalo", newSyncID(), pages([]adapters.Package{pkg("a", "1")}))
 	require.NoError(t, err)
-	before := len(store.stream(domain.StreamName("airalo")))
+	before := len(store.Stream(domain.StreamName("airalo")))
 
 	for _, margin := range []string{"101", "-5", "1.005", "x", ""} {
 		_, err := service.UpdatePackage(ctx, catalogapp.UpdatePackage{
@@ -296,13 +297,13 @@ func TestService_UpdatePackage_invalidMargin(t *testing.T) {
 		require.True(t, ok, "margin %q", margin)
 		assert.Equal(t, "margin_override", appErr.Field)
 	}
-	assert.Len(t, store.stream(domain.StreamName("airalo")), before)
+	assert.Len(t, store.Stream(domain.StreamName("airalo")), before)
 }
 
 func TestService_ApplySync_seesAppendsOfAnotherWriter(t *testing.T) {
 	// Two services on one store stand for two processes, or a restart: the
 	// state a service keeps between syncs must catch up with the stream.
-	store := newMemStore()
+	store := memstore.New()
 	repo := &esrepo.Repository{Store: store}
 	first := catalogapp.NewService(catalogapp.Deps{Repo: repo, Logger: zerolog.Nop()})
 	second := catalogapp.NewService(catalogapp.Deps{Repo: repo, Logger: zerolog.Nop()})
@@ -332,7 +333,7 @@ func TestService_ApplySync_seesAppendsOfAnotherWriter(t *testing.T) {
 		"PackageWithdrawn", "CatalogSynced",
 		"PackageDisabled",
 		"PackageAdded", "CatalogSynced",
-	}, store.types(domain.StreamName("maya")), "a was already disabled, so the second disable appends nothing")
+	}, store.Types(domain.StreamName("maya")), "a was already disabled, so the second disable appends nothing")
 }
 
 func TestService_ApplySync_payloadsMatchTypedEvents(t *testing.T) {
@@ -341,7 +342,7 @@ func TestService_ApplySync_payloadsMatchTypedEvents(t *testing.T) {
 		pages([]adapters.Package{pkg("b", "2.50"), pkg("a", "1")}))
 	require.NoError(t, err)
 
-	for _, recorded := range store.stream(domain.StreamName("airalo")) {
+	for _, recorded := range store.Stream(domain.StreamName("airalo")) {
 		event, known, err := domain.Decode(recorded.Type, recorded.Data)
 		require.NoError(t, err)
 		require.True(t, known)

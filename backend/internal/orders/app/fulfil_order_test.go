@@ -44,7 +44,7 @@ func TestFulfilManually_paidOrder(t *testing.T) {
 	if len(issued.ESIMs) != 1 || issued.ESIMs[0] != want0 {
 		t.Errorf("eSIMs = %+v, want %+v", issued.ESIMs, want0)
 	}
-	for _, event := range f.store.all()[2:] {
+	for _, event := range f.store.All()[2:] {
 		if event.Metadata.ActorID != "admin-under-test" {
 			t.Errorf("%s actor = %q, want the admin", event.Type, event.Metadata.ActorID)
 		}

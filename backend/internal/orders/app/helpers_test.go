@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"esimscan/backend/internal/eventstore"
+	"esimscan/backend/internal/eventstore/memstore"
 	"esimscan/backend/internal/orders/domain"
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/platform/esrepo"
@@ -74,7 +75,7 @@ func japanQuote() Quote {
 }
 
 type fixture struct {
-	store   *memStore
+	store   *memstore.Store
 	pricing *fakePricing
 	service *Service
 }
@@ -87,7 +88,7 @@ func withoutTestPayments() option { return func(d *Deps) { d.TestPayments = fals
 
 func newFixture(t *testing.T, options ...option) *fixture {
 	t.Helper()
-	store := newMemStore()
+	store := memstore.New()
 	t.Cleanup(func() { store.Close() })
 	pricing := &fakePricing{quotes: map[string]Quote{}}
 	pricing.set(japanQuote())
@@ -206,7 +207,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // runningReactor runs a service's reactions on a store, as one process
 // does between its start and its stop.
 type runningReactor struct {
-	store   *memStore
+	store   *memstore.Store
 	service *Service
 	handled atomic.Uint64 // highest position handed to a handler and finished
 	cancel  context.CancelFunc
@@ -214,7 +215,7 @@ type runningReactor struct {
 	stopped sync.Once
 }
 
-func startReactor(t *testing.T, store *memStore, service *Service) *runningReactor {
+func startReactor(t *testing.T, store *memstore.Store, service *Service) *runningReactor {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	running := &runningReactor{store: store, service: service, cancel: cancel, done: make(chan error, 1)}
@@ -239,7 +240,7 @@ func startReactor(t *testing.T, store *memStore, service *Service) *runningReact
 // handled, including the events its own handlers appended.
 func (r *runningReactor) caughtUp() bool {
 	var last eventstore.Position
-	for _, event := range r.store.all() {
+	for _, event := range r.store.All() {
 		switch event.Type {
 		case domain.EventOrderPaid, domain.EventProvisioningStarted, domain.EventProvisioningRetried:
 			last = event.Position

@@ -63,7 +63,7 @@ func TestPlaceOrder_tokenIsRandomBase64URL(t *testing.T) {
 func TestPlaceOrder_logHoldsNoToken(t *testing.T) {
 	f := newFixture(t)
 	placed := f.placeAndPay(t)
-	for _, event := range f.store.all() {
+	for _, event := range f.store.All() {
 		if bytes.Contains(event.Data, []byte(placed.AccessToken)) {
 			t.Errorf("%s contains the access token", event.Type)
 		}
@@ -94,7 +94,7 @@ func TestPlaceOrder_rejectsInvalidFields(t *testing.T) {
 			if appErr.Kind != apperr.KindInvalid || appErr.Field != c.field {
 				t.Errorf("kind %d field %q, want invalid %q", appErr.Kind, appErr.Field, c.field)
 			}
-			if n := len(f.store.all()); n != 0 {
+			if n := len(f.store.All()); n != 0 {
 				t.Errorf("%d events appended, want none", n)
 			}
 		})
@@ -111,7 +111,7 @@ func TestPlaceOrder_rejectsUnavailablePackage(t *testing.T) {
 		_, err := f.service.PlaceOrder(context.Background(), PlaceOrder{PackageID: packageID, Email: "a@example.com"})
 		wantAppError(t, err, apperr.KindInvalid, "package_unavailable", "package_id")
 	}
-	if n := len(f.store.all()); n != 0 {
+	if n := len(f.store.All()); n != 0 {
 		t.Errorf("%d events appended, want none", n)
 	}
 }

@@ -413,7 +413,7 @@ func TestRetryProvisioning_rejects(t *testing.T) {
 	issued := f.placeAndPay(t)
 	f.waitStatus(t, issued.ID, domain.StatusIssued)
 	running.waitCaughtUp(t)
-	before := len(f.store.all())
+	before := len(f.store.All())
 
 	_, err := f.service.RetryProvisioning(adminContext(), issued.ID)
 	wantAppError(t, err, apperr.KindConflict, domain.CodeAlreadyIssued, "")
@@ -427,7 +427,7 @@ func TestRetryProvisioning_rejects(t *testing.T) {
 	_, err = f.service.RetryProvisioning(adminContext(), "../provider-airalo")
 	wantAppError(t, err, apperr.KindNotFound, "order_not_found", "")
 
-	if after := len(f.store.all()); after != before+1 {
+	if after := len(f.store.All()); after != before+1 {
 		t.Errorf("%d events appended, want only the pending order's OrderPlaced", after-before)
 	}
 }

@@ -17,7 +17,7 @@ var (
 
 func (f *fixture) countAll(eventType string) int {
 	count := 0
-	for _, event := range f.store.all() {
+	for _, event := range f.store.All() {
 		if event.Type == eventType {
 			count++
 		}
@@ -75,7 +75,7 @@ func TestProvision_stubIssuesDemoESIMs(t *testing.T) {
 	if issued.ESIMs[0].ICCID == issued.ESIMs[1].ICCID {
 		t.Error("two demo eSIMs share an ICCID")
 	}
-	events := f.store.all()
+	events := f.store.All()
 	last := events[len(events)-1]
 	if last.Metadata.ActorID != "system" || last.Metadata.CausationID == "" {
 		t.Errorf("metadata = %+v, want actor system and a causation id", last.Metadata)

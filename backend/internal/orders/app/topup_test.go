@@ -175,12 +175,12 @@ func TestTopUp_refused(t *testing.T) {
 				token = tc.token
 			}
 
-			before := len(f.store.all())
+			before := len(f.store.All())
 
 			_, err := f.service.PlaceTopUp(context.Background(), PlaceTopUp{OrderID: parent.ID, AccessToken: token, PackageID: tc.pkg})
 
 			wantAppError(t, err, tc.kind, tc.code, tc.field)
-			if after := len(f.store.all()); after != before {
+			if after := len(f.store.All()); after != before {
 				t.Errorf("%d events appended, want none", after-before)
 			}
 		})

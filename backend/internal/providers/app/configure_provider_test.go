@@ -25,11 +25,11 @@ func TestService_ConfigureProvider_appendsEvents(t *testing.T) {
 
 	result := f.configure(t, esimAccessCommand())
 
-	events := f.store.stream(esimAccessStream)
+	events := f.store.Stream(esimAccessStream)
 	require.Len(t, events, 4)
 	assert.Equal(t, events[3].Revision, result.NextRevision)
 	assert.Equal(t, []string{"ProviderConfigured", "ProviderMarginSet", "ProviderCredentialSet", "ProviderCredentialSet"},
-		f.store.types(esimAccessStream))
+		f.store.Types(esimAccessStream))
 	assert.JSONEq(t, `{"slug": "esim-access", "base_url": "https://api.esimaccess.example",
 		"sync_interval_minutes": 60, "rate_limit_per_hour": null, "advanced": {}}`, string(events[0].Data))
 	assert.JSONEq(t, `{"slug": "esim-access", "old_percent": null, "new_percent": "25"}`, string(events[1].Data))
@@ -45,7 +45,7 @@ func TestService_ConfigureProvider_credentialEventsSealed(t *testing.T) {
 
 	f.configure(t, cmd)
 
-	events := f.store.stream(esimAccessStream)
+	events := f.store.Stream(esimAccessStream)
 	require.Len(t, events, 6, "second save adds ProviderConfigured and one credential event")
 	var set struct {
 		Slug           string  `json:"slug"`
@@ -80,8 +80,8 @@ func TestService_ConfigureProvider_noPlaintextSecretStored(t *testing.T) {
 	require.NoError(t, err)
 	f.handleLastSyncStarted(t, esimAccessStream)
 
-	stored := f.store.stream(esimAccessStream)
-	stored = append(stored, f.store.stream("provider-maya")...)
+	stored := f.store.Stream(esimAccessStream)
+	stored = append(stored, f.store.Stream("provider-maya")...)
 	require.NotEmpty(t, stored)
 	for _, event := range stored {
 		metadata, err := json.Marshal(event.Metadata)
@@ -125,7 +125,7 @@ func TestService_ConfigureProvider_validationAppendsNothing(t *testing.T) {
 			require.True(t, ok, "error %v", err)
 			assert.Equal(t, apperr.KindInvalid, appErr.Kind)
 			assert.Equal(t, tc.field, appErr.Field)
-			assert.Empty(t, f.store.stream(esimAccessStream))
+			assert.Empty(t, f.store.Stream(esimAccessStream))
 		})
 	}
 }
@@ -138,7 +138,7 @@ func TestService_ConfigureProvider_unknownSlug(t *testing.T) {
 	_, err := f.service.ConfigureProvider(adminContext(), cmd)
 
 	assert.ErrorIs(t, err, domain.ErrProviderNotFound)
-	assert.Empty(t, f.store.stream("provider-acme"))
+	assert.Empty(t, f.store.Stream("provider-acme"))
 }
 
 func TestService_ConfigureProvider_concurrentSavesOneConflict(t *testing.T) {
@@ -146,7 +146,7 @@ func TestService_ConfigureProvider_concurrentSavesOneConflict(t *testing.T) {
 	// Hold both saves at their append until both have loaded the stream.
 	var arrivals atomic.Int32
 	bothLoaded := make(chan struct{})
-	f.store.beforeAppend = func(string) {
+	f.store.SetBeforeAppend(func(string) {
 		switch arrivals.Add(1) {
 		case 1:
 		case 2:
@@ -159,7 +159,7 @@ func TestService_ConfigureProvider_concurrentSavesOneConflict(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Error("the second save did not reach its append within 10s")
 		}
-	}
+	})
 	errs := make(chan error, 2)
 	for _, margin := range []string{"10", "20"} {
 		go func() {
@@ -188,7 +188,7 @@ func TestService_ConfigureProvider_concurrentSavesOneConflict(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, conflicts)
-	assert.Len(t, f.store.types(esimAccessStream), 4, "only the winner's events are stored")
+	assert.Len(t, f.store.Types(esimAccessStream), 4, "only the winner's events are stored")
 }
 
 func TestService_ConfigureProvider_expectedVersion(t *testing.T) {
@@ -214,7 +214,7 @@ func TestService_ConfigureProvider_expectedVersion(t *testing.T) {
 	maya := providersapp.ConfigureProvider{Slug: "maya", ExpectedVersion: &edited}
 	_, err = f.service.ConfigureProvider(adminContext(), maya)
 	assert.ErrorIs(t, err, esrepo.ErrConflict, "a version of a stream that does not exist")
-	assert.Len(t, f.store.types(esimAccessStream), 6, "only the two accepted saves are stored")
+	assert.Len(t, f.store.Types(esimAccessStream), 6, "only the two accepted saves are stored")
 }
 
 func TestService_ConfigureProvider_syncEventsNotConflicts(t *testing.T) {
@@ -240,12 +240,12 @@ func TestService_ConfigureProvider_testDuringSaveRetried(t *testing.T) {
 	}
 	// A test result lands between the save's load and its append.
 	var interleaved atomic.Bool
-	f.store.beforeAppend = func(stream string) {
+	f.store.SetBeforeAppend(func(stream string) {
 		if interleaved.CompareAndSwap(false, true) {
 			_, _, err := f.service.TestProvider(context.Background(), "esim-access")
 			assert.NoError(t, err)
 		}
-	}
+	})
 
 	cmd := esimAccessCommand()
 	cmd.MarginPercent = "40"
@@ -255,14 +255,14 @@ func TestService_ConfigureProvider_testDuringSaveRetried(t *testing.T) {
 	assert.Equal(t, []string{
 		"ProviderConfigured", "ProviderMarginSet", "ProviderCredentialSet", "ProviderCredentialSet",
 		"ProviderTested", "ProviderConfigured", "ProviderMarginSet",
-	}, f.store.types(esimAccessStream))
+	}, f.store.Types(esimAccessStream))
 }
 
 func TestService_ConfigureProvider_unchangedSaveAppendsNothing(t *testing.T) {
 	f := newFixture(t)
 	f.configure(t, esimAccessCommand())
 	f.passTest(t, "esim-access")
-	before := f.store.stream(esimAccessStream)
+	before := f.store.Stream(esimAccessStream)
 	last := before[len(before)-1]
 
 	again := esimAccessCommand()
@@ -271,7 +271,7 @@ func TestService_ConfigureProvider_unchangedSaveAppendsNothing(t *testing.T) {
 		result, err := f.service.ConfigureProvider(adminContext(), cmd)
 
 		require.NoError(t, err)
-		assert.Len(t, f.store.stream(esimAccessStream), len(before), "an unchanged save appends nothing")
+		assert.Len(t, f.store.Stream(esimAccessStream), len(before), "an unchanged save appends nothing")
 		assert.Equal(t, last.Revision, result.NextRevision, "the current revision")
 		assert.Equal(t, last.Position, result.Position, "the current position")
 	}

@@ -12,6 +12,7 @@ import (
 
 	catalogapp "esimscan/backend/internal/catalog/app"
 	"esimscan/backend/internal/eventstore"
+	"esimscan/backend/internal/eventstore/memstore"
 	"esimscan/backend/internal/platform/esrepo"
 	"esimscan/backend/internal/platform/secrets"
 	"esimscan/backend/internal/providers/adapters"
@@ -89,7 +90,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // fixture is one service over a fresh in-memory store.
 type fixture struct {
-	store   *memStore
+	store   *memstore.Store
 	keys    *secrets.Keyring
 	appKey  string
 	client  *fakeClient
@@ -126,7 +127,7 @@ func newFixture(t *testing.T) *fixture {
 	appKey, err := secrets.GenerateAppKey()
 	require.NoError(t, err)
 	f := &fixture{
-		store:  newMemStore(),
+		store:  memstore.New(),
 		appKey: appKey,
 		client: &fakeClient{},
 		clock:  &fakeClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)},
@@ -203,7 +204,7 @@ func (f *fixture) passTest(t *testing.T, slug string) {
 func (f *fixture) handleLastSyncStarted(t *testing.T, stream string) {
 	t.Helper()
 	var started *eventstore.RecordedEvent
-	for _, event := range f.store.stream(stream) {
+	for _, event := range f.store.Stream(stream) {
 		if event.Type == "SyncStarted" {
 			started = &event
 		}

@@ -39,7 +39,7 @@ func listing(clock *fakeClock, step time.Duration, pages ...[]adapters.Package) 
 func syncEvents(t *testing.T, f *fixture) []map[string]any {
 	t.Helper()
 	var events []map[string]any
-	for _, event := range f.store.stream(esimAccessStream) {
+	for _, event := range f.store.Stream(esimAccessStream) {
 		switch event.Type {
 		case "SyncStarted", "SyncProgressed", "SyncCompleted", "SyncFailed":
 			data := map[string]any{"type": event.Type}
@@ -84,8 +84,8 @@ func TestService_Sync_completesWithProgress(t *testing.T) {
 	assert.Equal(t, 0.0, completed["packages_changed"])
 	assert.Equal(t, 0.0, completed["packages_removed"])
 	assert.Equal(t, "2025-03-01T12:00:06Z", completed["finished_at"])
-	assert.Len(t, f.store.stream(catalogStream), 6, "five packages and the marker")
-	for _, event := range f.store.stream(esimAccessStream) {
+	assert.Len(t, f.store.Stream(catalogStream), 6, "five packages and the marker")
+	for _, event := range f.store.Stream(esimAccessStream) {
 		if event.Type == "SyncCompleted" {
 			assert.Equal(t, "system", event.Metadata.ActorID)
 		}
@@ -97,11 +97,11 @@ func TestService_Sync_unchangedResyncNoPackageEvents(t *testing.T) {
 	f.configure(t, esimAccessCommand())
 	f.client.list = listing(f.clock, 0, []adapters.Package{pkg("a", "1"), pkg("b", "2")})
 	runSync(t, f)
-	before := len(f.store.stream(catalogStream))
+	before := len(f.store.Stream(catalogStream))
 
 	runSync(t, f)
 
-	catalog := f.store.stream(catalogStream)
+	catalog := f.store.Stream(catalogStream)
 	require.Len(t, catalog, before+1)
 	assert.Equal(t, domain.TypeCatalogSynced, catalog[len(catalog)-1].Type)
 }
@@ -124,7 +124,7 @@ func TestService_Sync_failedListingAppendsNoCatalogEvents(t *testing.T) {
 	assert.Equal(t, "rate_limited", failed["cause"])
 	assert.Equal(t, "the provider answered 429 after 3 retries", failed["message"])
 	assert.Equal(t, 1.0, failed["packages_seen"])
-	assert.Empty(t, f.store.stream(catalogStream))
+	assert.Empty(t, f.store.Stream(catalogStream))
 }
 
 func TestService_Sync_budgetExceeded(t *testing.T) {
@@ -134,7 +134,7 @@ func TestService_Sync_budgetExceeded(t *testing.T) {
 	f.configure(t, esimAccessCommand())
 	f.client.list = listing(f.clock, 0, []adapters.Package{pkg("a", "1")})
 	runSync(t, f)
-	catalogBefore := len(f.store.stream(catalogStream))
+	catalogBefore := len(f.store.Stream(catalogStream))
 	f.client.list = func(ctx context.Context, yield func(adapters.Package) error) error {
 		if err := yield(pkg("b", "1")); err != nil {
 			return err
@@ -150,7 +150,7 @@ func TestService_Sync_budgetExceeded(t *testing.T) {
 	assert.Equal(t, "SyncFailed", failed["type"])
 	assert.Equal(t, "timeout", failed["cause"])
 	assert.Contains(t, failed["message"], "time budget of 50ms")
-	assert.Len(t, f.store.stream(catalogStream), catalogBefore, "a package missing from a cut listing is not withdrawn")
+	assert.Len(t, f.store.Stream(catalogStream), catalogBefore, "a package missing from a cut listing is not withdrawn")
 }
 
 func TestService_Sync_undecryptableCredentials(t *testing.T) {
@@ -167,7 +167,7 @@ func TestService_Sync_undecryptableCredentials(t *testing.T) {
 	assert.Equal(t, syncID, failed["sync_id"])
 	assert.Equal(t, "credentials", failed["cause"])
 	assert.Equal(t, providersapp.MessageUndecryptable, failed["message"])
-	assert.Empty(t, f.store.stream(catalogStream))
+	assert.Empty(t, f.store.Stream(catalogStream))
 }
 
 func TestService_StartSync_whileRunning(t *testing.T) {
@@ -278,7 +278,7 @@ func TestService_Sync_shutdownRecordsInterruption(t *testing.T) {
 	}
 	_, _, err := f.service.StartSync(adminContext(), "esim-access")
 	require.NoError(t, err)
-	events := f.store.stream(esimAccessStream)
+	events := f.store.Stream(esimAccessStream)
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, f.service.Reactions()[0].Handle(ctx, events[len(events)-1]))
 
@@ -294,7 +294,7 @@ func TestService_Sync_shutdownRecordsInterruption(t *testing.T) {
 	assert.Equal(t, "SyncFailed", failed["type"])
 	assert.Equal(t, providersapp.MessageInterrupted, failed["message"])
 	assert.Equal(t, "server_error", failed["cause"])
-	assert.Empty(t, f.store.stream(catalogStream))
+	assert.Empty(t, f.store.Stream(catalogStream))
 }
 
 func TestService_Sync_throughReactor(t *testing.T) {
@@ -319,16 +319,16 @@ func TestService_Sync_throughReactor(t *testing.T) {
 	deadline := time.After(10 * time.Second)
 	for !hasEventType(f, esimAccessStream, "SyncCompleted") {
 		select {
-		case <-f.store.waitChange():
+		case <-f.store.Changed():
 		case <-deadline:
 			t.Fatal("SyncCompleted was not appended within 10s")
 		}
 	}
-	assert.Len(t, f.store.stream(catalogStream), 2)
+	assert.Len(t, f.store.Stream(catalogStream), 2)
 }
 
 func hasEventType(f *fixture, stream, eventType string) bool {
-	for _, event := range f.store.stream(stream) {
+	for _, event := range f.store.Stream(stream) {
 		if event.Type == eventType {
 			return true
 		}

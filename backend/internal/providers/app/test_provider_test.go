@@ -20,7 +20,7 @@ import (
 
 func lastEvent(t *testing.T, f *fixture, stream string) (string, map[string]any) {
 	t.Helper()
-	events := f.store.stream(stream)
+	events := f.store.Stream(stream)
 	require.NotEmpty(t, events)
 	last := events[len(events)-1]
 	var data map[string]any
@@ -130,7 +130,7 @@ func TestService_TestProvider_notConfigured(t *testing.T) {
 
 	_, err = f.service.ClientFor(context.Background(), "airalo")
 	assert.ErrorIs(t, err, domain.ErrProviderNotConfigured)
-	assert.Empty(t, f.store.stream("provider-airalo"))
+	assert.Empty(t, f.store.Stream("provider-airalo"))
 }
 
 func assertConflict(t *testing.T, err error, code string) {
@@ -234,7 +234,7 @@ func TestService_TestProvider_changedSettingsNotRecorded(t *testing.T) {
 	_, _, err := f.service.TestProvider(adminContext(), "esim-access")
 
 	assertConflict(t, err, "provider_settings_changed")
-	assert.NotContains(t, f.store.types(esimAccessStream), "ProviderTested")
+	assert.NotContains(t, f.store.Types(esimAccessStream), "ProviderTested")
 	_, err = f.service.EnableProvider(adminContext(), "esim-access")
 	assertConflict(t, err, "provider_not_tested")
 }

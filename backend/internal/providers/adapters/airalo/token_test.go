@@ -25,7 +25,7 @@ func TestClient_token_cachedAcrossCalls(t *testing.T) {
 
 	require.Len(t, f.requestsTo(sim.PathToken), 1)
 	require.Len(t, f.requestsTo(sim.PathBalance), 10)
-	require.Len(t, f.recorder.tokens(), 1)
+	require.Len(t, f.recorder.BearerTokens(), 1)
 }
 
 func TestClient_token_formAndBearerHeaders(t *testing.T) {
@@ -34,13 +34,12 @@ func TestClient_token_formAndBearerHeaders(t *testing.T) {
 	_, err := f.client(t).Balance(context.Background())
 
 	require.NoError(t, err)
-	f.recorder.mu.Lock()
-	defer f.recorder.mu.Unlock()
-	require.Len(t, f.recorder.sent, 2)
-	require.Equal(t, "application/x-www-form-urlencoded", f.recorder.sent[0].Get("Content-Type"))
-	require.Empty(t, f.recorder.sent[0].Get("Authorization"))
-	require.Regexp(t, `^Bearer \S+$`, f.recorder.sent[1].Get("Authorization"))
-	require.Equal(t, "application/json", f.recorder.sent[1].Get("Accept"))
+	sent := f.recorder.Headers()
+	require.Len(t, sent, 2)
+	require.Equal(t, "application/x-www-form-urlencoded", sent[0].Get("Content-Type"))
+	require.Empty(t, sent[0].Get("Authorization"))
+	require.Regexp(t, `^Bearer \S+$`, sent[1].Get("Authorization"))
+	require.Equal(t, "application/json", sent[1].Get("Accept"))
 }
 
 func TestClient_token_refreshedOnceForConcurrentCallers(t *testing.T) {
@@ -72,7 +71,7 @@ func TestClient_token_refreshedOnceForConcurrentCallers(t *testing.T) {
 
 	require.Zero(t, failed.Load())
 	require.Len(t, f.requestsTo(sim.PathToken), 2, "the first token and one refresh")
-	require.Len(t, f.recorder.tokens(), 2)
+	require.Len(t, f.recorder.BearerTokens(), 2)
 	unauthorized := 0
 	for _, request := range f.requestsTo(sim.PathBalance) {
 		if request.Status == 401 {

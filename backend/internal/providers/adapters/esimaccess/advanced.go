@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/providers/adapters"
 )
 
 // Keys of adapters.Settings.Advanced that this adapter reads.
@@ -47,7 +48,7 @@ func ValidateAdvanced(adv map[string]string) error {
 		field := "advanced." + key
 		switch key {
 		case AdvancedBalancePath, AdvancedPackageListPath:
-			if value != "" && !validPath(value) {
+			if value != "" && !adapters.ValidAdvancedPath(value) {
 				return apperr.Invalid(field, "invalid_path",
 					key+" must start with / and contain no query, spaces or ..")
 			}
@@ -63,32 +64,9 @@ func ValidateAdvanced(adv map[string]string) error {
 	return nil
 }
 
-func validPath(path string) bool {
-	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
-		return false
-	}
-	if strings.ContainsAny(path, "?#\\") || strings.Contains(path, "..") {
-		return false
-	}
-	for _, r := range path {
-		if r <= ' ' || r == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
 func isJSONObject(value string) bool {
 	var object map[string]json.RawMessage
 	return json.Unmarshal([]byte(value), &object) == nil && object != nil
-}
-
-// advancedValue returns the override of key, or its default.
-func advancedValue(adv map[string]string, key string) string {
-	if value := strings.TrimSpace(adv[key]); value != "" {
-		return value
-	}
-	return DefaultAdvanced[key]
 }
 
 // compactBody removes insignificant whitespace, so that the signed bytes

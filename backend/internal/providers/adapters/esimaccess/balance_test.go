@@ -26,7 +26,7 @@ func TestClient_Balance_signed(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, money.New(want, "USD"), balance.Amount)
 	require.Equal(t, "125.75 USD", balance.Amount.String())
-	sent := f.recorder.last()
+	sent := f.recorder.Last().Header
 	require.Equal(t, f.accessCode, sent.Get("RT-AccessCode"))
 	require.Regexp(t, regexp.MustCompile(`^[0-9a-f]{32}$`), sent.Get("RT-RequestID"))
 	require.Regexp(t, regexp.MustCompile(`^[0-9]{13}$`), sent.Get("RT-Timestamp"))
@@ -41,8 +41,8 @@ func TestClient_Balance_unsignedWithoutSecretKey(t *testing.T) {
 	_, err := f.clientWith(t, settings).Balance(context.Background())
 
 	require.NoError(t, err)
-	require.Empty(t, f.recorder.last().Get("RT-Signature"))
-	require.Empty(t, f.recorder.last().Get("RT-Timestamp"))
+	require.Empty(t, f.recorder.Last().Header.Get("RT-Signature"))
+	require.Empty(t, f.recorder.Last().Header.Get("RT-Timestamp"))
 }
 
 func TestClient_Balance_wrongAccessCode(t *testing.T) {

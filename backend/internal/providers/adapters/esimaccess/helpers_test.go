@@ -3,27 +3,16 @@ package esimaccess_test
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"esimscan/backend/internal/providers/adapters"
+	"esimscan/backend/internal/providers/adapters/adaptertest"
 	"esimscan/backend/internal/providers/adapters/esimaccess"
-	"esimscan/backend/internal/providers/adapters/httpx"
 	sim "esimscan/backend/internal/simulators/esimaccess"
 )
-
-// fastRetry keeps the retry count of the default policy with millisecond
-// backoffs.
-var fastRetry = httpx.RetryPolicy{
-	MaxAttempts:   3,
-	BaseDelay:     time.Millisecond,
-	MaxDelay:      5 * time.Millisecond,
-	MaxRetryAfter: 5 * time.Second,
-}
 
 // fixture is a simulator with unique credentials and a client of it that
 // records every signature it sends.
@@ -31,7 +20,7 @@ type fixture struct {
 	sim        *sim.Running
 	accessCode string
 	secretKey  string
-	recorder   *headerRecorder
+	recorder   *adaptertest.Recorder
 }
 
 func newFixture(t testing.TB, opts sim.Options) *fixture {
@@ -45,7 +34,7 @@ func newFixture(t testing.TB, opts sim.Options) *fixture {
 		sim:        running,
 		accessCode: opts.AccessCode,
 		secretKey:  opts.SecretKey,
-		recorder:   &headerRecorder{next: http.DefaultTransport},
+		recorder:   adaptertest.NewRecorder(nil),
 	}
 }
 
@@ -65,7 +54,7 @@ func (f *fixture) clientWith(t testing.TB, settings adapters.Settings, opts ...e
 	t.Helper()
 	base := []esimaccess.Option{
 		esimaccess.WithHTTPClient(&http.Client{Transport: f.recorder}),
-		esimaccess.WithRetry(fastRetry),
+		esimaccess.WithRetry(adaptertest.FastRetry()),
 	}
 	client, err := esimaccess.New(settings, append(base, opts...)...)
 	require.NoError(t, err)
@@ -73,19 +62,14 @@ func (f *fixture) clientWith(t testing.TB, settings adapters.Settings, opts ...e
 }
 
 // requireFailure checks the cause of err and that its message carries no
-// credential and no signature that was sent.
+// credential and no signature that was sent. Signatures are upper-case hex,
+// so the message is compared in upper case.
 func (f *fixture) requireFailure(t *testing.T, err error, cause adapters.Cause) *adapters.Error {
 	t.Helper()
-	require.Error(t, err)
-	var providerErr *adapters.Error
-	require.ErrorAs(t, err, &providerErr)
-	require.Equal(t, cause, providerErr.Cause, "error: %v", err)
+	providerErr := adaptertest.RequireCause(t, err, cause)
 	text := err.Error()
-	require.NotContains(t, text, f.accessCode)
-	require.NotContains(t, text, f.secretKey)
-	for _, signature := range f.recorder.signatures() {
-		require.NotContains(t, strings.ToUpper(text), signature)
-	}
+	adaptertest.RequireNoSecret(t, text, f.accessCode, f.secretKey)
+	adaptertest.RequireNoSecret(t, strings.ToUpper(text), f.recorder.HeaderValues("RT-Signature")...)
 	return providerErr
 }
 
@@ -97,37 +81,4 @@ func (f *fixture) requestsTo(path string) []sim.Request {
 		}
 	}
 	return matching
-}
-
-// headerRecorder is a RoundTripper that keeps the RT-Signature of every
-// request.
-type headerRecorder struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	sent []http.Header
-}
-
-func (h *headerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	h.mu.Lock()
-	h.sent = append(h.sent, req.Header.Clone())
-	h.mu.Unlock()
-	return h.next.RoundTrip(req)
-}
-
-func (h *headerRecorder) signatures() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var signatures []string
-	for _, header := range h.sent {
-		if signature := header.Get("RT-Signature"); signature != "" {
-			signatures = append(signatures, signature)
-		}
-	}
-	return signatures
-}
-
-func (h *headerRecorder) last() http.Header {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.sent[len(h.sent)-1]
 }

@@ -9,9 +9,6 @@ import (
 	"esimscan/backend/money"
 )
 
-// bytesPerMB converts volume to DataMB: esimScan's MB is 1,048,576 bytes.
-const bytesPerMB = 1 << 20
-
 // daysPerMonth converts a duration in MONTH to days. eSIM Access documents
 // DAY only, so a month is counted as 30 days.
 const daysPerMonth = 30
@@ -117,8 +114,7 @@ func (r rawPackage) fillData(pkg *adapters.Package) error {
 		if *r.Volume <= 0 {
 			return fmt.Errorf("volume %d bytes is not positive", *r.Volume)
 		}
-		// Round to the nearest MB, but never down to 0, which means unlimited.
-		pkg.DataMB = max((*r.Volume+bytesPerMB/2)/bytesPerMB, 1)
+		pkg.DataMB = adapters.BytesToMB(*r.Volume)
 	case r.DataAmount != nil:
 		if *r.DataAmount <= 0 {
 			return fmt.Errorf("dataAmount %d MB is not positive", *r.DataAmount)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"esimscan/backend/internal/platform/apperr"
+	"esimscan/backend/internal/providers/adapters"
 )
 
 // Keys of adapters.Settings.Advanced that this adapter reads.
@@ -43,7 +44,7 @@ func ValidateAdvanced(adv map[string]string) error {
 		field := "advanced." + key
 		switch key {
 		case AdvancedBalancePath, AdvancedPackageListPath:
-			if value != "" && !validPath(value) {
+			if value != "" && !adapters.ValidAdvancedPath(value) {
 				return apperr.Invalid(field, "invalid_path",
 					key+" must start with / and contain no query, spaces or ..")
 			}
@@ -53,27 +54,4 @@ func ValidateAdvanced(adv map[string]string) error {
 		}
 	}
 	return nil
-}
-
-func validPath(path string) bool {
-	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
-		return false
-	}
-	if strings.ContainsAny(path, "?#\\") || strings.Contains(path, "..") {
-		return false
-	}
-	for _, r := range path {
-		if r <= ' ' || r == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// advancedValue returns the override of key, or its default.
-func advancedValue(adv map[string]string, key string) string {
-	if value := strings.TrimSpace(adv[key]); value != "" {
-		return value
-	}
-	return DefaultAdvanced[key]
 }

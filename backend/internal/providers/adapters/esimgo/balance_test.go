@@ -22,7 +22,7 @@ func TestClient_Balance_sample(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, usd(t, "3125.6"), balance.Amount)
 	require.Equal(t, "3125.60 USD", balance.Amount.String())
-	sent := f.recorder.last()
+	sent := f.recorder.Last()
 	require.Equal(t, f.apiKey, sent.Header.Get("X-API-Key"))
 	require.Equal(t, "application/json", sent.Header.Get("Accept"))
 	require.Empty(t, sent.URL.RawQuery, "the key never goes in the query")

@@ -141,8 +141,8 @@ func New(settings adapters.Settings, opts ...Option) (*Client, error) {
 	c := &Client{
 		baseURL:         baseURL,
 		apiKey:          apiKey,
-		balancePath:     advancedValue(settings.Advanced, AdvancedBalancePath),
-		packageListPath: advancedValue(settings.Advanced, AdvancedPackageListPath),
+		balancePath:     adapters.AdvancedValue(settings.Advanced, DefaultAdvanced, AdvancedBalancePath),
+		packageListPath: adapters.AdvancedValue(settings.Advanced, DefaultAdvanced, AdvancedPackageListPath),
 		now:             time.Now,
 		timeout:         DefaultTimeout,
 		listTimeout:     DefaultListTimeout,

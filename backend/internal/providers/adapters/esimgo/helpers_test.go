@@ -3,35 +3,27 @@ package esimgo_test
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"esimscan/backend/internal/providers/adapters"
+	"esimscan/backend/internal/providers/adapters/adaptertest"
 	"esimscan/backend/internal/providers/adapters/esimgo"
-	"esimscan/backend/internal/providers/adapters/httpx"
 	sim "esimscan/backend/internal/simulators/esimgo"
 	"esimscan/backend/money"
 )
 
-// fastRetry keeps the retry count of the default policy with millisecond
-// backoffs.
-var fastRetry = httpx.RetryPolicy{
-	MaxAttempts:   3,
-	BaseDelay:     time.Millisecond,
-	MaxDelay:      5 * time.Millisecond,
-	MaxRetryAfter: 5 * time.Second,
-}
+// fastRetry is the shared fast retry policy of adapter tests.
+var fastRetry = adaptertest.FastRetry()
 
 // fixture is a simulator with a unique API key and a client of it that
 // records every request header it sends.
 type fixture struct {
 	sim      *sim.Running
 	apiKey   string
-	recorder *headerRecorder
+	recorder *adaptertest.Recorder
 }
 
 func newFixture(t testing.TB, opts sim.Options) *fixture {
@@ -40,7 +32,7 @@ func newFixture(t testing.TB, opts sim.Options) *fixture {
 	running, err := sim.Start(opts)
 	require.NoError(t, err)
 	t.Cleanup(running.Close)
-	return &fixture{sim: running, apiKey: opts.APIKey, recorder: &headerRecorder{next: http.DefaultTransport}}
+	return &fixture{sim: running, apiKey: opts.APIKey, recorder: adaptertest.NewRecorder(nil)}
 }
 
 func (f *fixture) settings() adapters.Settings {
@@ -70,12 +62,8 @@ func (f *fixture) clientWith(t testing.TB, settings adapters.Settings, opts ...e
 // API key.
 func (f *fixture) requireFailure(t *testing.T, err error, cause adapters.Cause) *adapters.Error {
 	t.Helper()
-	require.Error(t, err)
-	var providerErr *adapters.Error
-	require.ErrorAs(t, err, &providerErr)
-	require.Equal(t, cause, providerErr.Cause, "error: %v", err)
-	require.NotContains(t, err.Error(), f.apiKey)
-	require.NotContains(t, err.Error(), strings.TrimPrefix(f.apiKey, "key-"))
+	providerErr := adaptertest.RequireCause(t, err, cause)
+	adaptertest.RequireNoSecret(t, err.Error(), f.apiKey, strings.TrimPrefix(f.apiKey, "key-"))
 	return providerErr
 }
 
@@ -99,25 +87,4 @@ func amount(t testing.TB, text string) money.Amount {
 func usd(t testing.TB, text string) money.Money {
 	t.Helper()
 	return money.New(amount(t, text), "USD")
-}
-
-// headerRecorder is a RoundTripper that keeps the headers and query of
-// every request.
-type headerRecorder struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	sent []*http.Request
-}
-
-func (h *headerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	h.mu.Lock()
-	h.sent = append(h.sent, req.Clone(req.Context()))
-	h.mu.Unlock()
-	return h.next.RoundTrip(req)
-}
-
-func (h *headerRecorder) last() *http.Request {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.sent[len(h.sent)-1]
 }

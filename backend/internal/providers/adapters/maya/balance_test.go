@@ -27,7 +27,7 @@ func TestClient_Balance_basicAuth(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, money.New(want, "USD"), balance.Amount)
 	require.Equal(t, "1840.25 USD", balance.Amount.String())
-	sent := f.recorder.last()
+	sent := f.recorder.Last().Header
 	require.Equal(t, f.basicHeader(), sent.Get("Authorization"))
 	require.Equal(t, "application/json", sent.Get("Accept"))
 	require.Len(t, f.requestsTo(http.MethodGet, sim.PathBalance), 1)
@@ -41,7 +41,7 @@ func TestClient_Balance_bearerMode(t *testing.T) {
 	_, err := f.clientWith(t, settings).Balance(context.Background())
 
 	require.NoError(t, err)
-	require.Equal(t, "Bearer "+f.apiKey, f.recorder.last().Get("Authorization"))
+	require.Equal(t, "Bearer "+f.apiKey, f.recorder.Last().Header.Get("Authorization"))
 }
 
 func TestClient_Balance_bearerRejected(t *testing.T) {

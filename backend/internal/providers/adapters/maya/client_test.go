@@ -12,6 +12,7 @@ import (
 
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/providers/adapters"
+	"esimscan/backend/internal/providers/adapters/adaptertest"
 	"esimscan/backend/internal/providers/adapters/maya"
 )
 
@@ -133,7 +134,7 @@ func TestClient_errorsNeverCarrySecrets(t *testing.T) {
 
 			for name, err := range calls {
 				require.Error(t, err, name)
-				requireNoSecret(t, err.Error(), apiKey, apiSecret, encoded)
+				adaptertest.RequireNoSecret(t, err.Error(), apiKey, apiSecret, encoded)
 			}
 		})
 	}

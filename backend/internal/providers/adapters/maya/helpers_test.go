@@ -4,27 +4,19 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"esimscan/backend/internal/providers/adapters"
-	"esimscan/backend/internal/providers/adapters/httpx"
+	"esimscan/backend/internal/providers/adapters/adaptertest"
 	"esimscan/backend/internal/providers/adapters/maya"
 	sim "esimscan/backend/internal/simulators/maya"
 )
 
-// fastRetry keeps the retry count of the default policy with millisecond
-// backoffs.
-var fastRetry = httpx.RetryPolicy{
-	MaxAttempts:   3,
-	BaseDelay:     time.Millisecond,
-	MaxDelay:      5 * time.Millisecond,
-	MaxRetryAfter: 5 * time.Second,
-}
+// fastRetry is the shared fast retry policy of adapter tests.
+var fastRetry = adaptertest.FastRetry()
 
 // fixture is a simulator with unique credentials and a client of it that
 // records every Authorization header it sends.
@@ -32,7 +24,7 @@ type fixture struct {
 	sim       *sim.Running
 	apiKey    string
 	apiSecret string
-	recorder  *headerRecorder
+	recorder  *adaptertest.Recorder
 }
 
 func newFixture(t testing.TB, opts sim.Options) *fixture {
@@ -46,7 +38,7 @@ func newFixture(t testing.TB, opts sim.Options) *fixture {
 		sim:       running,
 		apiKey:    opts.APIKey,
 		apiSecret: opts.APISecret,
-		recorder:  &headerRecorder{next: http.DefaultTransport},
+		recorder:  adaptertest.NewRecorder(nil),
 	}
 }
 
@@ -82,25 +74,13 @@ func (f *fixture) basicHeader() string {
 // credential and no Authorization header that was sent.
 func (f *fixture) requireFailure(t *testing.T, err error, cause adapters.Cause) *adapters.Error {
 	t.Helper()
-	require.Error(t, err)
-	var providerErr *adapters.Error
-	require.ErrorAs(t, err, &providerErr)
-	require.Equal(t, cause, providerErr.Cause, "error: %v", err)
-	requireNoSecret(t, err.Error(), f.apiKey, f.apiSecret)
-	for _, header := range f.recorder.authorizations() {
+	providerErr := adaptertest.RequireCause(t, err, cause)
+	adaptertest.RequireNoSecret(t, err.Error(), f.apiKey, f.apiSecret)
+	for _, header := range f.recorder.HeaderValues("Authorization") {
 		_, value, _ := strings.Cut(header, " ")
-		require.NotContains(t, err.Error(), value)
+		adaptertest.RequireNoSecret(t, err.Error(), value)
 	}
 	return providerErr
-}
-
-func requireNoSecret(t *testing.T, text string, secrets ...string) {
-	t.Helper()
-	for _, secret := range secrets {
-		if secret != "" {
-			require.NotContains(t, text, secret)
-		}
-	}
 }
 
 func (f *fixture) requestsTo(method, path string) []sim.Request {
@@ -111,37 +91,4 @@ func (f *fixture) requestsTo(method, path string) []sim.Request {
 		}
 	}
 	return matching
-}
-
-// headerRecorder is a RoundTripper that keeps the headers of every
-// request.
-type headerRecorder struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	sent []http.Header
-}
-
-func (h *headerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	h.mu.Lock()
-	h.sent = append(h.sent, req.Header.Clone())
-	h.mu.Unlock()
-	return h.next.RoundTrip(req)
-}
-
-func (h *headerRecorder) authorizations() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var values []string
-	for _, header := range h.sent {
-		if value := header.Get("Authorization"); value != "" {
-			values = append(values, value)
-		}
-	}
-	return values
-}
-
-func (h *headerRecorder) last() http.Header {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.sent[len(h.sent)-1]
 }

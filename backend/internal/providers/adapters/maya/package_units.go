@@ -14,11 +14,6 @@ import (
 	"esimscan/backend/money"
 )
 
-// bytesPerMB converts data_quota_bytes to DataMB: esimScan's MB is
-// 1,048,576 bytes, and Maya's samples use the same factor between
-// data_quota_mb and data_quota_bytes.
-const bytesPerMB = 1 << 20
-
 // rawProduct is one element of products[], with only the fields used.
 type rawProduct struct {
 	UID               string          `json:"uid"`
@@ -104,10 +99,10 @@ func (r rawProduct) fillData(pkg *adapters.Package) error {
 		if *r.DataQuotaBytes <= 0 {
 			return fmt.Errorf("data_quota_bytes %d is not positive", *r.DataQuotaBytes)
 		}
-		// NOTE: whether Maya counts 10^6 or 2^20 bytes per MB is not public;
-		// the samples use 2^20. Round to the nearest MB, but never down to 0,
-		// which means unlimited.
-		pkg.DataMB = max((*r.DataQuotaBytes+bytesPerMB/2)/bytesPerMB, 1)
+		// NOTE: whether Maya counts 10^6 or 2^20 bytes per MB is not public.
+		// Its samples use 2^20 between data_quota_mb and data_quota_bytes,
+		// which is adapters.BytesPerMB.
+		pkg.DataMB = adapters.BytesToMB(*r.DataQuotaBytes)
 	case r.DataQuotaMB != nil:
 		if *r.DataQuotaMB <= 0 {
 			return fmt.Errorf("data_quota_mb %d is not positive", *r.DataQuotaMB)
