@@ -85,6 +85,10 @@ func TestPayments_stripeAndManual(t *testing.T) {
 	if !strings.Contains(string(audit.Body), "payments:stripe:secret_key") || strings.Contains(string(audit.Body), "sk_test_acceptance") {
 		t.Errorf("credential audit = %s, want the Stripe key change by fingerprint only", audit.Body)
 	}
+	gateways := c.expect(200, "GET", "/api/payments/gateways", nil).object(t)
+	if gateways["stripe"] != true || gateways["paypal"] != false || gateways["manual"] != false || gateways["test"] != false {
+		t.Errorf("gateways = %v, want only stripe", gateways)
+	}
 	order := c.expect(201, "POST", "/api/orders", map[string]any{"package_id": packageID, "email": "stripe@example.test"}).object(t)
 	orderID, token := order["id"].(string), order["access_token"].(string)
 	c.expect(404, "POST", "/api/orders/"+orderID+"/payments/test", nil, "X-Order-Token", token)

@@ -94,6 +94,20 @@ func (testGateway) Refund(ctx context.Context, req payments.RefundRequest) (paym
 // paymentRoutes registers the payment settings under admin and the Stripe
 // webhook under api.
 func (s *Server) paymentRoutes(api, admin fiber.Router, paymentSettings *settings.Service) {
+	// Which gateways the storefront offers, so the order page shows only
+	// those: no secrets, only whether each one is switched on.
+	api.Get("/payments/gateways", func(c *fiber.Ctx) error {
+		view, err := paymentSettings.Views(c.UserContext())
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{
+			"stripe": view.Stripe.Enabled,
+			"paypal": view.PayPal.Enabled,
+			"manual": view.Manual.Enabled,
+			"test":   s.cfg.TestPayments,
+		})
+	})
 	paymentsports.AdminRoutes(admin, paymentSettings, accountsports.AdminID, s.runner, s.logger)
 	webhook := &stripe.Webhook{
 		Secret: func(ctx context.Context) (string, error) {
