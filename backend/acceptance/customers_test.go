@@ -56,6 +56,8 @@ func TestCustomers_accountOrderAndErasure(t *testing.T) {
 		mine := customer.expect(200, "GET", "/api/customers/me/orders", nil).list(t)
 		return len(mine) == 1 && mine[0]["id"] == orderID && mine[0]["email"] == address
 	})
+	customer.expect(204, "POST", "/api/customers/logout", nil)
+	customer.expect(401, "GET", "/api/customers/me/orders", nil)
 	if email := admin.expect(200, "GET", "/api/admin/orders/"+orderID, nil).object(t)["email"]; email != address {
 		t.Errorf("admin order email before erasure = %v, want %s", email, address)
 	}

@@ -2,7 +2,8 @@
 // before the Go server serves it. It serves the built dist/ with the SPA's
 // history fallback and returns canned API responses from in-memory state. It
 // enforces the contract's rules that the UI must follow: the session cookie,
-// X-CSRF-Token on state-changing admin calls, X-Order-Token on orders, and
+// X-CSRF-Token on state-changing admin calls and on a signed-in customer's
+// order, X-Order-Token on orders, and
 // field-naming 422 errors. Its answers have the shapes of the real server's
 // views (projections/*/views.go and backend/internal/*/ports/http.go), such as
 // the zeros of a provider never saved. It listens on 127.0.0.1 only and calls
@@ -30,6 +31,7 @@ import { qrLikePng } from "./mock-png.mjs";
 const DEFAULT_DIST = fileURLToPath(new URL("../dist", import.meta.url));
 const MAX_BODY_BYTES = 64 * 1024;
 const SESSION_COOKIE = "esimscan_session";
+const CUSTOMER_COOKIE = "esimscan_customer_session";
 const CONTENT_TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -80,6 +82,11 @@ function newState(sandboxBaseUrl) {
     admin: null,
     rebuildingUntil: 0,
     sessions: new Map(),
+    // Customers by email, their sessions by cookie value, and the one-time
+    // tokens the real server would email (verify and reset), by token.
+    customers: new Map(),
+    customerSessions: new Map(),
+    customerTokens: new Map(),
     providers,
     syncs: new Map(),
     packages: new Map(),
@@ -200,11 +207,12 @@ function sendError(res, err) {
 
 // --- sessions ---------------------------------------------------------------
 
+function cookiesOf(ctx) {
+  return Object.fromEntries((ctx.req.headers.cookie ?? "").split(";").map((pair) => pair.trim().split("=")));
+}
+
 function sessionOf(ctx) {
-  const cookies = Object.fromEntries(
-    (ctx.req.headers.cookie ?? "").split(";").map((pair) => pair.trim().split("=")),
-  );
-  return ctx.state.sessions.get(cookies[SESSION_COOKIE]) ?? null;
+  return ctx.state.sessions.get(cookiesOf(ctx)[SESSION_COOKIE]) ?? null;
 }
 
 function requireAdmin(ctx) {
@@ -602,9 +610,139 @@ function updatePackage(ctx) {
   return { body: adminPackage(ctx.state, pkg) };
 }
 
+// --- customers --------------------------------------------------------------
+
+const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function required(body, ...fields) {
+  for (const field of fields) {
+    if (typeof body[field] !== "string" || body[field] === "") {
+      throw new HttpError(422, "invalid_required", `${field} is required`, field);
+    }
+  }
+}
+
+function oneTimeToken(state, kind, email) {
+  const token = newId(24);
+  state.customerTokens.set(token, { kind, email });
+  return token;
+}
+
+function useToken(state, kind, token) {
+  const entry = state.customerTokens.get(token);
+  if (!entry || entry.kind !== kind) {
+    throw new HttpError(422, "invalid_token", "this link is invalid or has expired", "token");
+  }
+  state.customerTokens.delete(token);
+  return state.customers.get(entry.email);
+}
+
+function checkPassword(password) {
+  if (password.length < 12) {
+    throw invalid("password", "password must be at least 12 characters");
+  }
+}
+
+function registerCustomer(ctx) {
+  required(ctx.body, "email", "password");
+  const email = ctx.body.email.trim().toLowerCase();
+  if (!EMAIL_PATTERN.test(email)) {
+    throw invalid("email", "enter a valid email address");
+  }
+  checkPassword(ctx.body.password);
+  if (!ctx.state.customers.has(email)) {
+    ctx.state.customers.set(email, { id: newId(), email, password: ctx.body.password, verified: false, orders: [] });
+  }
+  // The real server emails this token; the mock keeps it in state only.
+  oneTimeToken(ctx.state, "verify", email);
+  return { status: 201, body: { registered: true, verification: "sent" } };
+}
+
+function verifyCustomer(ctx) {
+  required(ctx.body, "token");
+  useToken(ctx.state, "verify", ctx.body.token).verified = true;
+  return { body: { verified: true } };
+}
+
+function customerLogin(ctx) {
+  required(ctx.body, "email", "password");
+  const customer = ctx.state.customers.get(ctx.body.email.trim().toLowerCase());
+  if (!customer || customer.password !== ctx.body.password) {
+    throw new HttpError(401, "invalid_credentials", "invalid email or password");
+  }
+  if (!customer.verified) {
+    throw new HttpError(403, "email_not_verified", "confirm your email address with the link we sent before signing in");
+  }
+  const token = newId(32);
+  const csrf = newId(32);
+  ctx.state.customerSessions.set(token, { csrf, email: customer.email });
+  ctx.res.setHeader("Set-Cookie", `${CUSTOMER_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax`);
+  return { body: { csrf_token: csrf } };
+}
+
+function requestReset(ctx) {
+  required(ctx.body, "email");
+  const email = ctx.body.email.trim().toLowerCase();
+  if (ctx.state.customers.has(email)) {
+    oneTimeToken(ctx.state, "reset", email);
+  }
+  return { status: 202, body: { requested: true } };
+}
+
+function confirmReset(ctx) {
+  required(ctx.body, "token", "password");
+  checkPassword(ctx.body.password);
+  useToken(ctx.state, "reset", ctx.body.token).password = ctx.body.password;
+  return { body: { reset: true } };
+}
+
+function customerSessionOf(ctx) {
+  return ctx.state.customerSessions.get(cookiesOf(ctx)[CUSTOMER_COOKIE]) ?? null;
+}
+
+function requireCustomer(ctx) {
+  const session = customerSessionOf(ctx);
+  if (!session) {
+    throw new HttpError(401, "unauthenticated", "sign in first");
+  }
+  return ctx.state.customers.get(session.email);
+}
+
+// signedInCustomer returns the customer of the request's session cookie, or
+// null for a guest; a session without its CSRF token is refused, as the
+// server refuses it on POST /api/orders.
+function signedInCustomer(ctx) {
+  const session = customerSessionOf(ctx);
+  if (!session) {
+    return null;
+  }
+  if (ctx.req.headers["x-csrf-token"] !== session.csrf) {
+    throw new HttpError(403, "csrf_token_invalid", "missing or invalid X-CSRF-Token header");
+  }
+  return ctx.state.customers.get(session.email);
+}
+
+function customerOrders(ctx) {
+  const customer = requireCustomer(ctx);
+  return { body: customer.orders.map((id) => orderView(ctx.state.orders.get(id))) };
+}
+
+function customerView(ctx) {
+  const customer = requireCustomer(ctx);
+  return {
+    body: { id: customer.id, email: customer.email, verified: customer.verified, erased: false, orders: customer.orders },
+  };
+}
+
+function gateways(ctx) {
+  const { stripe, paypal, manual } = ctx.state.payments;
+  return { body: { stripe: stripe.enabled, paypal: paypal.enabled, manual: manual.enabled, test: ctx.options.testPayments } };
+}
+
 // --- orders -----------------------------------------------------------------
 
 function placeOrder(ctx) {
+  const customer = signedInCustomer(ctx);
   const { package_id: packageId, email } = ctx.body;
   const pkg = ctx.state.packages.get(packageId);
   if (!pkg || !sellable(ctx.state).includes(pkg)) {
@@ -638,6 +776,7 @@ function placeOrder(ctx) {
   };
   record(order, "OrderPlaced", "anonymous", { order_id: order.id, email, access_token_hash: "mock-hash" });
   ctx.state.orders.set(order.id, order);
+  customer?.orders.push(order.id);
   return { status: 201, body: { id: order.id, status: order.status, total: order.total, access_token: order.token } };
 }
 
@@ -1079,6 +1218,14 @@ const ROUTES = [
   ["GET", /^\/api\/catalog\/countries$/, countries],
   ["GET", /^\/api\/catalog\/regions$/, regions],
   ["GET", /^\/api\/catalog\/packages$/, packages],
+  ["POST", /^\/api\/customers\/register$/, registerCustomer],
+  ["POST", /^\/api\/customers\/verify$/, verifyCustomer],
+  ["POST", /^\/api\/customers\/login$/, customerLogin],
+  ["POST", /^\/api\/customers\/password-reset$/, requestReset],
+  ["POST", /^\/api\/customers\/password-reset\/confirm$/, confirmReset],
+  ["GET", /^\/api\/customers\/me$/, customerView],
+  ["GET", /^\/api\/customers\/me\/orders$/, customerOrders],
+  ["GET", /^\/api\/payments\/gateways$/, gateways],
   ["POST", /^\/api\/orders$/, placeOrder],
   ["GET", /^\/api\/orders\/(?<id>[\w-]+)$/, getOrder],
   ["POST", /^\/api\/orders\/(?<id>[\w-]+)\/payments\/test$/, payWithTestGateway],

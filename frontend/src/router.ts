@@ -6,6 +6,12 @@ export type RouteName =
   | "country"
   | "region"
   | "order"
+  | "account-register"
+  | "account-verify"
+  | "account-login"
+  | "account-reset"
+  | "account-reset-confirm"
+  | "account-orders"
   | "admin-providers"
   | "admin-provider"
   | "admin-catalog"
@@ -34,6 +40,16 @@ export const routes: NamedRoute[] = [
     props: (route) => ({ kind: "region", code: String(route.params.code) }),
   },
   { path: "/orders/:id", name: "order", component: () => import("./pages/OrderPage.vue"), props: true },
+  { path: "/account/register", name: "account-register", component: () => import("./pages/account/RegisterPage.vue") },
+  { path: "/account/verify", name: "account-verify", component: () => import("./pages/account/VerifyPage.vue") },
+  { path: "/account/login", name: "account-login", component: () => import("./pages/account/LoginPage.vue") },
+  { path: "/account/reset", name: "account-reset", component: () => import("./pages/account/ResetRequestPage.vue") },
+  {
+    path: "/account/reset/confirm",
+    name: "account-reset-confirm",
+    component: () => import("./pages/account/ResetConfirmPage.vue"),
+  },
+  { path: "/account/orders", name: "account-orders", component: () => import("./pages/account/OrdersPage.vue") },
   {
     path: "/admin",
     component: () => import("./pages/admin/AdminLayout.vue"),

@@ -10,12 +10,14 @@ import type {
   CheckoutAnswer,
   CheckoutGateway,
   Country,
+  CustomerOrder,
   HistoryEntry,
   ManualSettingsInput,
   ManualSettingsView,
   OrderEvent,
   OrderView,
   PackagePatch,
+  PaymentGateways,
   PaymentSettingsView,
   PayPalSettingsInput,
   PayPalSettingsView,
@@ -55,11 +57,18 @@ export function createApi(options: HttpOptions = {}) {
       const query = new URLSearchParams(filter).toString();
       return http.request<CatalogPackage[]>(`/api/catalog/packages?${query}`);
     },
+    /**
+     * Places an order. A signed-in customer's order carries the customer's
+     * CSRF token, which the server requires whenever the session cookie is sent.
+     */
     placeOrder: (packageId: string, email: string) =>
       http.request<PlacedOrder>("/api/orders", {
         method: "POST",
         body: { package_id: packageId, email },
+        headers: customerCsrf ? { "X-CSRF-Token": customerCsrf } : undefined,
       }),
+    /** Returns which gateways the store offers at checkout. */
+    gateways: () => http.request<PaymentGateways>("/api/payments/gateways"),
     order: (id: string, token: string) =>
       http.request<OrderView>(`/api/orders/${segment(id)}`, { headers: orderHeaders(token) }),
     payWithTestGateway: (id: string, token: string) =>
@@ -109,6 +118,36 @@ export function createApi(options: HttpOptions = {}) {
         throw err;
       }
     },
+  };
+
+  // The customer session's CSRF token, apart from the admin's: only order
+  // placement sends it.
+  let customerCsrf: string | null = null;
+
+  const customer = {
+    get csrfToken() {
+      return customerCsrf;
+    },
+    set csrfToken(token: string | null) {
+      customerCsrf = token;
+    },
+    register: (email: string, password: string) =>
+      http.request<unknown>("/api/customers/register", { method: "POST", body: { email, password } }),
+    verify: (token: string) => http.request<unknown>("/api/customers/verify", { method: "POST", body: { token } }),
+    /** Signs in and keeps the CSRF token for order placement. */
+    login: async (email: string, password: string) => {
+      const answer = await http.request<{ csrf_token: string }>("/api/customers/login", {
+        method: "POST",
+        body: { email, password },
+      });
+      customerCsrf = answer.csrf_token;
+      return answer;
+    },
+    requestPasswordReset: (email: string) =>
+      http.request<unknown>("/api/customers/password-reset", { method: "POST", body: { email } }),
+    confirmPasswordReset: (token: string, password: string) =>
+      http.request<unknown>("/api/customers/password-reset/confirm", { method: "POST", body: { token, password } }),
+    orders: () => http.request<CustomerOrder[]>("/api/customers/me/orders"),
   };
 
   const admin = {
@@ -225,7 +264,7 @@ export function createApi(options: HttpOptions = {}) {
     },
   };
 
-  return { http, store, admin };
+  return { http, store, customer, admin };
 }
 
 export type Api = ReturnType<typeof createApi>;

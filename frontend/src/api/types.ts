@@ -248,6 +248,19 @@ export interface SandboxSettings {
 /** Payment gateways a customer can choose at checkout. */
 export type CheckoutGateway = "stripe" | "paypal" | "manual";
 
+/** GET /api/payments/gateways: which gateways the storefront offers. */
+export interface PaymentGateways {
+  stripe: boolean;
+  paypal: boolean;
+  manual: boolean;
+  test: boolean;
+}
+
+/** One order of GET /api/customers/me/orders. */
+export interface CustomerOrder extends OrderView {
+  placed_at?: string;
+}
+
 /** A started checkout: a gateway page to open, or bank-transfer instructions. */
 export interface CheckoutAnswer {
   redirect_url?: string;

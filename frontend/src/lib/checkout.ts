@@ -34,25 +34,3 @@ export function checkoutReturn(value: unknown): CheckoutReturn | null {
 export function awaitsConfirmation(value: CheckoutReturn | null): boolean {
   return value === "success" || value === "pending";
 }
-
-// The store has no public list of its enabled gateways, so the order page
-// learns which are off from the 422 of a checkout and remembers that for the
-// browser session.
-const OFF_KEY = "esimscan.gateways-off";
-
-export function loadGatewaysOff(): CheckoutGateway[] {
-  try {
-    const saved: unknown = JSON.parse(sessionStorage.getItem(OFF_KEY) ?? "[]");
-    return Array.isArray(saved) ? saved.filter((g) => GATEWAY_CHOICES.some((c) => c.gateway === g)) : [];
-  } catch {
-    return [];
-  }
-}
-
-export function saveGatewaysOff(gateways: readonly CheckoutGateway[]) {
-  try {
-    sessionStorage.setItem(OFF_KEY, JSON.stringify(gateways));
-  } catch {
-    // Storage may be full or blocked; the page then asks the server again next time.
-  }
-}

@@ -1,7 +1,8 @@
 import { render, screen, within } from "@testing-library/vue";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { CatalogPackage } from "../api";
+import { forgetCustomer, signInCustomer } from "../lib/customer-session";
 import { loadOrderToken } from "../lib/order-token";
 import { apiError, stubFetch } from "../test/fetch-stub";
 import { routerAt } from "../test/router";
@@ -19,6 +20,8 @@ async function renderCountry() {
   render(PackagesPage, { props: { kind: "country", code: "JP" }, global: { plugins: [router] } });
   return router;
 }
+
+afterEach(() => forgetCustomer());
 
 describe("PackagesPage", () => {
   it("lists packages cheapest first with details", async () => {
@@ -87,6 +90,46 @@ describe("PackagesPage", () => {
     expect(router.currentRoute.value.params.id).toBe("o9");
     expect(router.currentRoute.value.hash).toBe("#token=tok-9");
     expect(loadOrderToken("o9")).toBe("tok-9");
+    expect(requests.at(-1)!.headers["X-CSRF-Token"]).toBeUndefined();
+  });
+
+  it("sends the customer CSRF token", async () => {
+    signInCustomer("customer-csrf", "ada@example.com");
+    const { requests } = stubFetch({
+      "GET /api/catalog/packages?country=JP": { body: PACKAGES },
+      "GET /api/catalog/countries": { body: COUNTRIES },
+      "POST /api/orders": { status: 201, body: { id: "o8", status: "pending_payment", total: PACKAGES[0].price, access_token: "tok-8" } },
+    });
+    const user = userEvent.setup();
+    const router = await renderCountry();
+
+    await user.click(await screen.findByRole("button", { name: "Buy Japan 1 GB" }));
+    expect((screen.getByLabelText("Email for your eSIM") as HTMLInputElement).value).toBe("ada@example.com");
+    expect(screen.getByText(/Signed in as ada@example.com/)).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: /Continue to payment/ }));
+
+    await waitForRoute(router, "order");
+    const post = requests.at(-1)!;
+    expect(post.headers["X-CSRF-Token"]).toBe("customer-csrf");
+    expect(post.credentials).toBe("same-origin");
+  });
+
+  it("asks to sign in after CSRF rejection", async () => {
+    signInCustomer("stale-csrf", "ada@example.com");
+    stubFetch({
+      "GET /api/catalog/packages?country=JP": { body: PACKAGES },
+      "GET /api/catalog/countries": { body: COUNTRIES },
+      "POST /api/orders": apiError(403, "csrf_token_invalid", "missing or invalid X-CSRF-Token header"),
+    });
+    const user = userEvent.setup();
+    await renderCountry();
+
+    await user.click(await screen.findByRole("button", { name: "Buy Japan 1 GB" }));
+    await user.click(screen.getByRole("button", { name: /Continue to payment/ }));
+
+    const alert = await screen.findByText(/Sign in again to place the order/);
+    expect(alert.getAttribute("role")).toBe("alert");
+    expect(localStorage.getItem("esimscan.customer")).toBeNull();
   });
 
   it("shows an email error beside the email input", async () => {

@@ -5,6 +5,7 @@ package ports
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -26,6 +27,7 @@ type Customers interface {
 	Verify(ctx context.Context, token string) error
 	LoginFrom(ctx context.Context, email, password, clientIP string) (customersapp.Session, error)
 	Authenticate(ctx context.Context, token string) (customersapp.Session, error)
+	Logout(ctx context.Context, token string) error
 	RequestPasswordReset(ctx context.Context, email string) error
 	ConfirmPasswordReset(ctx context.Context, token, password string) error
 	Customer(ctx context.Context, customerID string) (customersapp.Customer, error)
@@ -93,6 +95,15 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 			HTTPOnly: true, Secure: secureCookies, SameSite: fiber.CookieSameSiteLaxMode,
 		})
 		return c.JSON(fiber.Map{"csrf_token": session.CSRFToken})
+	})
+	group.Post("/logout", func(c *fiber.Ctx) error {
+		if token := c.Cookies(SessionCookie); token != "" {
+			if err := customers.Logout(c.UserContext(), token); err != nil {
+				return err
+			}
+		}
+		c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true})
+		return c.SendStatus(fiber.StatusNoContent)
 	})
 	group.Post("/password-reset", func(c *fiber.Ctx) error {
 		request, err := decode(c, "email")
