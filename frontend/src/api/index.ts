@@ -148,6 +148,11 @@ export function createApi(options: HttpOptions = {}) {
     confirmPasswordReset: (token: string, password: string) =>
       http.request<unknown>("/api/customers/password-reset/confirm", { method: "POST", body: { token, password } }),
     orders: () => http.request<CustomerOrder[]>("/api/customers/me/orders"),
+    /** Ends the customer session on the server and forgets its CSRF token. */
+    logout: async () => {
+      await http.request<unknown>("/api/customers/logout", { method: "POST" });
+      customerCsrf = null;
+    },
   };
 
   const admin = {

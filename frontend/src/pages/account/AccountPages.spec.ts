@@ -187,6 +187,21 @@ describe("OrdersPage", () => {
     expect(screen.getByRole("link", { name: "Order o2" }).getAttribute("href")).toBe("/orders/o2");
   });
 
+  it("signs the customer out", async () => {
+    signInCustomer("csrf-1", "ada@example.com");
+    const { requests } = stubFetch({
+      "GET /api/customers/me/orders": { body: ORDERS },
+      "POST /api/customers/logout": { status: 204 },
+    });
+    const router = await renderAt(OrdersPage, "/account/orders");
+
+    await userEvent.click(await screen.findByRole("button", { name: "Sign out" }));
+
+    await expect.poll(() => router.currentRoute.value.name).toBe("account-login");
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toContain("POST /api/customers/logout");
+    expect(customerSession.signedIn).toBe(false);
+  });
+
   it("sends a signed-out visitor to the sign-in page", async () => {
     signInCustomer("expired", "ada@example.com");
     stubFetch({ "GET /api/customers/me/orders": apiError(401, "unauthenticated", "sign in first") });
