@@ -152,7 +152,7 @@ func runFirstSale(t *testing.T, redisURL string) *store {
 	s := newStore(t, redisURL)
 	c := s.start()
 
-	// Before installation admin endpoints answer 409 not_installed.
+	// Before installation admin endpoints return 409 not_installed.
 	answer := c.expect(409, "GET", "/api/admin/providers", nil)
 	if !strings.Contains(string(answer.Body), "not_installed") {
 		t.Errorf("before install: %s", answer.Body)

@@ -148,7 +148,7 @@ func newClient(t *testing.T, base string) *client {
 	return &client{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 }
 
-// response is a decoded answer.
+// response is a decoded HTTP response.
 type response struct {
 	Status int
 	Body   []byte
@@ -232,7 +232,7 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 	return response{Status: answer.StatusCode, Body: content, Header: answer.Header}
 }
 
-// expect fails the test unless the answer has the given status.
+// expect fails the test unless the response has the given status.
 func (c *client) expect(status int, method, path string, body any, headers ...string) response {
 	c.t.Helper()
 	answer := c.do(method, path, body, headers...)

@@ -10,7 +10,7 @@ import (
 	"esimscan/backend/money"
 )
 
-// CheckoutRequest asks a gateway to collect an order's total. OrderID is the
+// CheckoutRequest is a request to a gateway to collect an order's total. OrderID is the
 // gateway's idempotency key and client reference: starting checkout twice
 // for one order must not create two charges. Amounts are sent to gateways
 // in the currency's minor unit (money.Money.MinorUnits), never as price × 100.
@@ -19,8 +19,8 @@ type CheckoutRequest struct {
 	Amount        money.Money
 	Description   string
 	CustomerEmail string
-	// ReturnURL is where the customer's browser goes after paying; CancelURL
-	// after giving up. Both are addresses of the store itself.
+	// ReturnURL is the page the customer's browser goes to after paying, and
+	// CancelURL the page after giving up. Both are addresses of the store itself.
 	ReturnURL string
 	CancelURL string
 }

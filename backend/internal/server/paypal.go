@@ -144,7 +144,7 @@ func (s *Server) paypalRoutes(api fiber.Router) {
 }
 
 // handlePayPalWebhook verifies the delivery with PayPal over the raw body,
-// records each event once, and answers 5xx whenever the event could not be
+// records each event once, and returns 5xx whenever the event could not be
 // recorded, so PayPal delivers it again.
 func (s *Server) handlePayPalWebhook(c *fiber.Ctx, logger zerolog.Logger) error {
 	ctx := c.UserContext()

@@ -50,7 +50,7 @@ func Routes(api fiber.Router, accounts Accounts, secureCookies bool) {
 		return c.JSON(fiber.Map{"name": name})
 	})
 	api.Get("/auth/session", func(c *fiber.Ctx) error {
-		// A signed-out visitor gets 200 with no admin, not 401: the SPA asks
+		// A signed-out visitor gets 200 with no admin, not 401: the SPA checks
 		// on every load, and a browser logs each 401 as an error.
 		token := c.Cookies(SessionCookie)
 		if token == "" {

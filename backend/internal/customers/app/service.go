@@ -41,7 +41,7 @@ const (
 	emailRetryInterval = 2 * time.Second
 )
 
-// ErasedEmail is what an erased customer's email reads as.
+// ErasedEmail is the text shown in place of an erased customer's email.
 const ErasedEmail = "erased"
 
 // Mailer sends one email. The email application's Service implements it.
@@ -237,7 +237,7 @@ func emailAssociatedData(customerID string) string { return "customer:" + custom
 
 func randomBytes(n int) []byte {
 	raw := make([]byte, n)
-	_, _ = rand.Read(raw) // never fails since Go 1.24
+	_, _ = rand.Read(raw) // crypto/rand.Read returns no error since Go 1.24
 	return raw
 }
 

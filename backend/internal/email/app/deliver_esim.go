@@ -51,7 +51,7 @@ func (s *Service) handleDelivery(ctx context.Context, event eventstore.RecordedE
 	return nil
 }
 
-// startDelivery runs the order's delivery loop in a goroutine, or asks
+// startDelivery runs the order's delivery loop in a goroutine, or tells
 // the running loop to check the order once more.
 func (s *Service) startDelivery(ctx context.Context, orderID string) {
 	s.mu.Lock()

@@ -22,7 +22,7 @@ const KindESIMDelivery = "esim_delivery"
 
 // SMTPSettingsConfigured sets the SMTP server that sends the store's email.
 // PasswordSealed is the password sealed with the APP_KEY keyring, and
-// PasswordFingerprint tells values apart in the audit without revealing
+// PasswordFingerprint distinguishes values in the audit without revealing
 // them. Both are empty when no password is set. PasswordChanged is true
 // when this event set a new password rather than keeping the stored one.
 type SMTPSettingsConfigured struct {
@@ -60,7 +60,7 @@ type EmailFailed struct {
 	FailedAt time.Time  `json:"failed_at"`
 }
 
-// EmailResendRequested asks for the order's eSIM email once more.
+// EmailResendRequested is a request to send the order's eSIM email once more.
 type EmailResendRequested struct {
 	OrderID     string    `json:"order_id"`
 	RequestedAt time.Time `json:"requested_at"`

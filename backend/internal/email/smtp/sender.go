@@ -22,7 +22,7 @@ const (
 // zero.
 const DefaultTimeout = 30 * time.Second
 
-// Server is where and how to send. Password is the plaintext password,
+// Server is the SMTP server to send through and how to connect to it. Password is the plaintext password,
 // held only for the conversation.
 type Server struct {
 	Host     string

@@ -21,7 +21,7 @@ type Gateways interface {
 	Gateway(ctx context.Context, name string) (payments.Gateway, error)
 }
 
-// StartCheckout asks for the checkout of a pending order through Gateway.
+// StartCheckout is a request for the checkout of a pending order through Gateway.
 // StoreURL is the scheme and host of the store, such as
 // "https://shop.example", to which the gateway returns the buyer.
 type StartCheckout struct {

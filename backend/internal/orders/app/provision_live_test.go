@@ -13,7 +13,7 @@ import (
 	"esimscan/backend/internal/providers/adapters"
 )
 
-// fakeClient is an adapters.Client whose Order and QueryOrder answers come
+// fakeClient is an adapters.Client whose Order and QueryOrder responses come
 // from functions that tests set, and which counts the calls. call is
 // 1-based per method. It is safe for concurrent use.
 type fakeClient struct {

@@ -13,7 +13,7 @@ import (
 	"esimscan/backend/money"
 )
 
-// RefundOrder asks for a refund of Amount, a decimal string such as
+// RefundOrder is a request for a refund of Amount, a decimal string such as
 // "5.00" in the order's currency, or of everything still refundable when
 // Amount is empty.
 type RefundOrder struct {
@@ -69,7 +69,7 @@ func (s *Service) RefundOrder(ctx context.Context, cmd RefundOrder) (eventstore.
 	})
 	if err != nil {
 		// NOTE: the gateway refunded but the order changed meanwhile; the
-		// admin sees the error and the refund in the gateway's dashboard.
+		// admin gets the error, and the refund shows in the gateway's dashboard.
 		s.logger.Error().Err(err).Str("order_id", cmd.OrderID).Str("refund", refund.Reference).
 			Msg("gateway refunded but the refund was not recorded")
 		return eventstore.AppendResult{}, err

@@ -210,7 +210,7 @@ func (s *Service) loadTopUpParent(ctx context.Context, orderID, accessToken stri
 	return parent, nil
 }
 
-// topUpOptions asks the provider for the top-ups of an eSIM and prices
+// topUpOptions requests from the provider the top-ups of an eSIM and prices
 // them.
 func (s *Service) topUpOptions(ctx context.Context, slug, iccid string) ([]TopUpOption, error) {
 	topUpper, err := s.topUpperFor(ctx, slug)

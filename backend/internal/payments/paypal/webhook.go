@@ -24,7 +24,7 @@ const (
 
 // ErrInvalidWebhook reports a delivery PayPal did not sign: missing
 // headers, a body that is not JSON, or a verification_status other than
-// SUCCESS. The webhook route answers 400.
+// SUCCESS. The webhook route returns 400.
 var ErrInvalidWebhook = errors.New("invalid paypal webhook")
 
 // Event is a verified webhook event. ID is PayPal's event id, the key to
@@ -54,7 +54,7 @@ var webhookHeaders = []struct{ field, header string }{
 	{"transmission_time", "Paypal-Transmission-Time"},
 }
 
-// VerifyWebhook asks PayPal to verify a delivery with
+// VerifyWebhook has PayPal verify a delivery with
 // POST /v1/notifications/verify-webhook-signature, forwarding rawBody
 // byte for byte as webhook_event, then reads the event. An unsigned or
 // altered delivery returns an error wrapping ErrInvalidWebhook; a failed

@@ -34,7 +34,7 @@ type StripeWebhook interface {
 const maxWebhookBody = 512 << 10
 
 // AdminRoutes registers the payment settings under /settings/payments.
-// A save answers once the read models (the credential audit among them)
+// A save returns once the read models (the credential audit among them)
 // show it, bounded by waiter.
 func AdminRoutes(admin fiber.Router, service Settings, actorID func(c *fiber.Ctx) string, waiter web.Waiter, logger zerolog.Logger) {
 	h := settingsHandlers{service: service, actorID: actorID, waiter: waiter, logger: logger}

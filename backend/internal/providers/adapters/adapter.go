@@ -19,7 +19,7 @@ type Cause string
 const (
 	CauseCredentials Cause = "credentials"  // rejected, or not decryptable with APP_KEY
 	CauseUnreachable Cause = "unreachable"  // DNS failure, connection refused, TLS failure
-	CauseTimeout     Cause = "timeout"      // no answer within the deadline
+	CauseTimeout     Cause = "timeout"      // no response within the deadline
 	CauseNotFound    Cause = "not_found"    // wrong path or base URL
 	CauseRateLimited Cause = "rate_limited" // 429 after retries, or the local hourly limit
 	CauseBadResponse Cause = "bad_response" // unexpected shape or units
@@ -76,7 +76,7 @@ type Package struct {
 	Operators         []string
 }
 
-// OrderRequest asks the provider for eSIMs. Reference is esimScan's own
+// OrderRequest is a request to the provider for eSIMs. Reference is esimScan's own
 // idempotency key for the order: the same reference never buys twice where
 // the provider supports it.
 type OrderRequest struct {
@@ -95,7 +95,7 @@ type ESIM struct {
 	ActivationCode string // the matching id
 }
 
-// OrderResult is the provider's answer to an order. When Pending is true
+// OrderResult is the provider's response to an order. When Pending is true
 // the profiles are allocated later: poll with QueryOrder using
 // ProviderOrderID.
 type OrderResult struct {
@@ -150,7 +150,7 @@ type TopUpRequest struct {
 	Wholesale         money.Money
 }
 
-// TopUpResult is the provider's answer to a top-up. ProviderReference is
+// TopUpResult is the provider's response to a top-up. ProviderReference is
 // the provider's id of the top-up, empty when it returns none.
 type TopUpResult struct {
 	ProviderReference string

@@ -223,7 +223,7 @@ func TestService_TestProvider_changedSettingsNotRecorded(t *testing.T) {
 	f := newFixture(t)
 	f.configure(t, esimAccessCommand())
 	f.client.balance = func(ctx context.Context) (adapters.Balance, error) {
-		// A save lands while the provider is answering the old settings.
+		// A save lands while the provider is responding to the old settings.
 		cmd := esimAccessCommand()
 		cmd.BaseURL = "https://other.esimaccess.example"
 		_, err := f.service.ConfigureProvider(adminContext(), cmd)

@@ -164,7 +164,7 @@ func (s *Scheduler) startIfDue(ctx context.Context, slug string) (string, error)
 		// being down costs a wasted load and append attempt at worst.
 		logger.Warn().Err(err).Msg("scheduling lease unavailable, deciding on the event store alone")
 	case held == nil:
-		logger.Debug().Msg("scheduled sync skipped because another scheduler holds the lease")
+		logger.Debug().Msg("scheduled sync skipped because another scheduler has the lease")
 		return "", nil
 	default:
 		defer s.release(ctx, logger, held)
