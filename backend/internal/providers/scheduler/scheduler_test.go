@@ -143,7 +143,7 @@ func TestScheduler_crashedLeaseHolder(t *testing.T) {
 	started, err := survivor.scheduler.RunOnce(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, started, "the crashed instance still holds the lease")
-	assert.Contains(t, w.logs.String(), "another scheduler holds the lease")
+	assert.Contains(t, w.logs.String(), "another scheduler has the lease")
 
 	mini.FastForward(leaseTTL)
 	started, err = survivor.scheduler.RunOnce(ctx)
