@@ -10,7 +10,28 @@ import (
 func TestTopUps_liveESIMAccess(t *testing.T) {
 	binaryPath(t)
 	t.Parallel()
-	provider := providerBySlug(t, "esim-access")
+	// The adapter sends the top-up order's id as transactionId.
+	runLiveTopUp(t, "esim-access", func(sold map[string]any, topUpID string) bool {
+		return sold["transactionId"] == topUpID
+	})
+}
+
+func TestTopUps_liveAiralo(t *testing.T) {
+	binaryPath(t)
+	t.Parallel()
+	// Airalo has no idempotency key: the adapter names the top-up order in
+	// the description, which it looks up before buying.
+	runLiveTopUp(t, "airalo", func(sold map[string]any, topUpID string) bool {
+		return sold["description"] == "esimscan top-up "+topUpID
+	})
+}
+
+// runLiveTopUp sells one eSIM of the provider with the live driver, then a
+// top-up of it, and checks that the provider's simulator sold exactly one
+// top-up that soldFor matches to the top-up order.
+func runLiveTopUp(t *testing.T, slug string, soldFor func(sold map[string]any, topUpID string) bool) {
+	t.Helper()
+	provider := providerBySlug(t, slug)
 	c, simURL, stop := liveStoreWith(t, provider)
 	defer stop()
 	sim := newClient(t, simURL)
@@ -57,7 +78,7 @@ func TestTopUps_liveESIMAccess(t *testing.T) {
 		t.Errorf("top-up history = %s, want %s", got, want)
 	}
 	checkParentListsTopUp(t, c, parentID, parentToken, topUpID)
-	checkToppedUpOnce(t, sim, topUpID, iccid)
+	checkToppedUpOnce(t, sim, topUpID, iccid, soldFor)
 }
 
 func TestTopUps_providerWithoutTopUpsAnswers409(t *testing.T) {
@@ -122,12 +143,14 @@ func checkParentListsTopUp(t *testing.T, c *client, parentID, parentToken, topUp
 }
 
 // checkToppedUpOnce checks that the simulator sold exactly one top-up for
-// the top-up order, whose id is the transactionId.
-func checkToppedUpOnce(t *testing.T, sim *client, topUpID, iccid string) {
+// the top-up order, and that it went to the eSIM with this ICCID.
+func checkToppedUpOnce(t *testing.T, sim *client, topUpID, iccid string,
+	soldFor func(sold map[string]any, topUpID string) bool,
+) {
 	t.Helper()
 	matches := 0
 	for _, sold := range sim.expect(200, "GET", "/_sim/topups", nil).list(t) {
-		if sold["transactionId"] == topUpID {
+		if soldFor(sold, topUpID) {
 			matches++
 			if sold["iccid"] != iccid {
 				t.Errorf("simulator top-up = %v, want ICCID %s", sold, iccid)

@@ -21,6 +21,10 @@ const (
 	FailHTML         = "html"      // HTTP 200, an HTML page
 )
 
+// FailServerErrorAfter serves the request, so an order or a top-up is
+// bought, then responds with HTTP 500 as if the request had failed.
+const FailServerErrorAfter = "500-after"
+
 // Failure makes the next Count API calls fail in Mode. Path and Method,
 // when set, limit it to one API path, such as PathOrders, and one HTTP
 // method. An empty Path matches every path, the token request included.
@@ -94,6 +98,9 @@ func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request, handler h
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Too Many Attempts."})
 	case FailServerError:
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+	case FailServerErrorAfter:
+		s.serveAPI(&bufferedResponse{header: http.Header{}, status: http.StatusOK}, r, handler)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 	case FailMalformed:
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"data":{"balances":{"name":"balance","availableBalance":{"amount":`))
@@ -153,6 +160,7 @@ type catalogChange struct {
 //	POST /_sim/catalog        {"upsert": [destination...], "remove": ["slug"...]}
 //	POST /_sim/balance        {"balance": "2480.00"} in USD
 //	GET  /_sim/orders         the accepted orders
+//	GET  /_sim/topups         the accepted top-ups
 //	GET  /_sim/requests       the calls received
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch r.Method + " " + r.URL.Path {
@@ -194,6 +202,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"balance": balance.String()})
 	case "GET /_sim/orders":
 		writeJSON(w, http.StatusOK, s.Orders())
+	case "GET /_sim/topups":
+		writeJSON(w, http.StatusOK, s.TopUps())
 	case "GET /_sim/requests":
 		writeJSON(w, http.StatusOK, s.Requests())
 	default:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -190,7 +191,7 @@ func orderView(placed *Order, withSIMs bool) map[string]any {
 	return view
 }
 
-// serveOrderList lists orders, newest first. filter[description] matches
+// serveOrderList lists orders and top-up orders, newest first. filter[description] matches
 // part of the description, case-insensitively, like a SQL LIKE, so a client
 // must compare the description itself.
 func (s *Server) serveOrderList(w http.ResponseWriter, r *http.Request) {
@@ -217,16 +218,16 @@ func (s *Server) serveOrderList(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var matching []*Order
-	for i := len(s.orders) - 1; i >= 0; i-- {
-		if strings.Contains(strings.ToLower(s.orders[i].Description), filter) {
-			matching = append(matching, s.orders[i])
+	var matching []listedOrder
+	for _, listed := range s.listedOrders() {
+		if strings.Contains(strings.ToLower(listed.description), filter) {
+			matching = append(matching, listed)
 		}
 	}
 	lastPage := max((len(matching)+limit-1)/limit, 1)
 	views := []map[string]any{}
 	for i := (page - 1) * limit; i < len(matching) && i < page*limit; i++ {
-		views = append(views, orderView(matching[i], withSIMs))
+		views = append(views, matching[i].view(withSIMs))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"data": views,
@@ -237,15 +238,45 @@ func (s *Server) serveOrderList(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// serveOrderByID returns one order; an unknown id is HTTP 404.
+// listedOrder is an order or a top-up order in GET /v2/orders.
+type listedOrder struct {
+	id          int64
+	description string
+	view        func(withSIMs bool) map[string]any
+}
+
+// listedOrders returns the orders and top-up orders, newest first. The
+// caller holds s.mu.
+func (s *Server) listedOrders() []listedOrder {
+	listed := make([]listedOrder, 0, len(s.orders)+len(s.topUps))
+	for _, placed := range s.orders {
+		listed = append(listed, listedOrder{
+			id:          placed.ID,
+			description: placed.Description,
+			view:        func(withSIMs bool) map[string]any { return orderView(placed, withSIMs) },
+		})
+	}
+	for _, sold := range s.topUps {
+		listed = append(listed, listedOrder{
+			id:          sold.ID,
+			description: sold.Description,
+			view:        func(bool) map[string]any { return topUpView(sold) },
+		})
+	}
+	sort.Slice(listed, func(i, j int) bool { return listed[i].id > listed[j].id })
+	return listed
+}
+
+// serveOrderByID returns one order or top-up order; an unknown id is HTTP
+// 404.
 func (s *Server) serveOrderByID(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(r.URL.Path, PathOrders+"/"), 10, 64)
 	withSIMs := strings.Contains(r.URL.Query().Get("include"), "sims")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, placed := range s.orders {
-		if err == nil && placed.ID == id {
-			writeJSON(w, http.StatusOK, map[string]any{"data": orderView(placed, withSIMs), "meta": map[string]string{"message": "success"}})
+	for _, listed := range s.listedOrders() {
+		if err == nil && listed.id == id {
+			writeJSON(w, http.StatusOK, map[string]any{"data": listed.view(withSIMs), "meta": map[string]string{"message": "success"}})
 			return
 		}
 	}

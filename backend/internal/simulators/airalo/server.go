@@ -1,7 +1,8 @@
 // Package airalo simulates the Airalo Partner API v2 on loopback for tests,
 // the CLI and the demo sandbox: the OAuth 2.0 client-credentials token,
 // bearer authentication, the balance, the catalog paged by destination,
-// synchronous orders and their lookup by description. Control endpoints
+// synchronous orders and their lookup by description, and the top-ups of
+// an issued eSIM. Control endpoints
 // under /_sim/ inject failures, revoke tokens and change the catalog at
 // runtime.
 //
@@ -31,6 +32,9 @@ const (
 	PathBalance  = PathPrefix + "/balance"
 	PathPackages = PathPrefix + "/packages"
 	PathOrders   = PathPrefix + "/orders"
+	// PathTopUpOrders buys a top-up; SIMTopUpsPath lists them.
+	PathTopUpOrders = PathOrders + "/topups"
+	PathSIMs        = PathPrefix + "/sims"
 )
 
 // Defaults of Options.
@@ -77,6 +81,7 @@ type Server struct {
 	tokenRequests []time.Time          // accepted token requests of the last minute
 	catalog       *catalog
 	orders        []*Order
+	topUps        []*TopUp
 	failures      []Failure
 	requests      []Request
 	sequence      int64
@@ -155,6 +160,10 @@ func (s *Server) apiHandler(method, path string) http.HandlerFunc {
 		return s.servePackages
 	case method == http.MethodPost && path == PathOrders:
 		return s.serveOrder
+	case method == http.MethodPost && path == PathTopUpOrders:
+		return s.serveTopUpOrder
+	case method == http.MethodGet && isSIMTopUpsPath(path):
+		return s.serveSIMTopUps
 	case method == http.MethodGet && path == PathOrders:
 		return s.serveOrderList
 	case method == http.MethodGet && strings.HasPrefix(path, PathOrders+"/"):
