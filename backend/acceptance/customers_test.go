@@ -56,8 +56,15 @@ func TestCustomers_accountOrderAndErasure(t *testing.T) {
 		mine := customer.expect(200, "GET", "/api/customers/me/orders", nil).list(t)
 		return len(mine) == 1 && mine[0]["id"] == orderID && mine[0]["email"] == address
 	})
+	// The account opens its order without the private link's token, as on
+	// another device; a visitor without the session gets the wrong-token 404.
+	if email := customer.expect(200, "GET", "/api/orders/"+orderID, nil).object(t)["email"]; email != address {
+		t.Errorf("order opened by session shows email %v, want %s", email, address)
+	}
+	newClient(t, admin.base).expect(404, "GET", "/api/orders/"+orderID, nil)
 	customer.expect(204, "POST", "/api/customers/logout", nil)
 	customer.expect(401, "GET", "/api/customers/me/orders", nil)
+	customer.expect(404, "GET", "/api/orders/"+orderID, nil)
 	if email := admin.expect(200, "GET", "/api/admin/orders/"+orderID, nil).object(t)["email"]; email != address {
 		t.Errorf("admin order email before erasure = %v, want %s", email, address)
 	}
@@ -84,6 +91,77 @@ func TestCustomers_accountOrderAndErasure(t *testing.T) {
 	}
 	if erasures != 1 {
 		t.Errorf("the log holds %d CustomerErased events, want exactly 1", erasures)
+	}
+}
+
+// TestCustomers_guestOrderSealedAndErased buys as a guest through the
+// built binary: the eSIM email reaches the address, the admin finds the
+// order by email, the log never holds the address in the clear, and
+// erasing the guest makes the order read erased while the log keeps its
+// events.
+func TestCustomers_guestOrderSealedAndErased(t *testing.T) {
+	mailpit := mailpittest.Start(t, 0)
+	simURL := startSimulator(t)
+	s := newStore(t, "")
+	admin := s.start()
+	defer s.stop(syscall.SIGTERM)
+	openStore(t, admin, simURL)
+	admin.expect(200, "PUT", "/api/admin/settings/smtp", map[string]any{
+		"host": "127.0.0.1", "port": mailpit.Port, "username": "", "password": "",
+		"from": "shop@example.test", "security": "none",
+	})
+
+	address := "guest-" + uuid.NewString()[:8] + "@example.test"
+	guest := newClient(t, admin.base)
+	packages := guest.expect(200, "GET", "/api/catalog/packages?country=JP", nil).list(t)
+	placed := guest.expect(201, "POST", "/api/orders", map[string]any{"package_id": packages[0]["id"], "email": address}).object(t)
+	orderID, token := placed["id"].(string), placed["access_token"].(string)
+	guest.expect(200, "POST", "/api/orders/"+orderID+"/payments/test", nil, "X-Order-Token", token)
+	delivery := mailpit.WaitForMessages(t, address, 1, 30*time.Second)[0]
+	if !strings.Contains(delivery.Text, "LPA:") {
+		t.Errorf("eSIM email %q lacks the LPA string", delivery.Subject)
+	}
+	if email := guest.expect(200, "GET", "/api/orders/"+orderID, nil, "X-Order-Token", token).object(t)["email"]; email != address {
+		t.Errorf("order page email = %v, want %s", email, address)
+	}
+	found := admin.expect(200, "GET", "/api/admin/orders?email="+url.QueryEscape(strings.ToUpper(address)), nil).list(t)
+	if len(found) != 1 || found[0]["id"] != orderID || found[0]["email"] != address {
+		t.Errorf("admin search by email found %v, want the one order with its address", found)
+	}
+	for _, line := range exportEvents(t, s.env) {
+		if strings.Contains(strings.ToLower(line), address) {
+			t.Errorf("the log holds the guest's address in the clear: %.200s", line)
+		}
+	}
+
+	if field := admin.expect(422, "POST", "/api/admin/customers/erase-guest", map[string]string{"email": "not an address"}).errorField(t); field != "email" {
+		t.Errorf("bad email names field %q, want email", field)
+	}
+	admin.expect(404, "POST", "/api/admin/customers/erase-guest", map[string]string{"email": "never-bought@example.test"})
+	erased := admin.expect(200, "POST", "/api/admin/customers/erase-guest", map[string]string{"email": address}).object(t)
+	if erased["erased_orders"] != float64(1) {
+		t.Errorf("erase-guest answered %v, want erased_orders 1", erased)
+	}
+	admin.expect(409, "POST", "/api/admin/customers/erase-guest", map[string]string{"email": address})
+	waitFor(t, "the guest order to read erased", 20*time.Second, func() bool {
+		return admin.expect(200, "GET", "/api/admin/orders/"+orderID, nil).object(t)["email"] == "erased"
+	})
+	if email := guest.expect(200, "GET", "/api/orders/"+orderID, nil, "X-Order-Token", token).object(t)["email"]; email != "erased" {
+		t.Errorf("order page email after erasure = %v, want erased", email)
+	}
+	if messages := mailpit.MessagesTo(t, address); len(messages) != 1 {
+		t.Errorf("%d emails reached the guest, want one", len(messages))
+	}
+	types := map[string]int{}
+	for _, line := range exportEvents(t, s.env) {
+		for _, kind := range []string{"OrderPlaced", "GuestErased", "GuestKeyIssued"} {
+			if strings.Contains(line, `"type":"`+kind+`"`) {
+				types[kind]++
+			}
+		}
+	}
+	if types["OrderPlaced"] != 1 || types["GuestErased"] != 1 || types["GuestKeyIssued"] != 1 {
+		t.Errorf("log holds %v; want the order kept, one key and one erasure", types)
 	}
 }
 

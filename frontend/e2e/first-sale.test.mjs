@@ -3,8 +3,8 @@
 // settings, then tests, syncs and enables it. A customer then buys a package,
 // pays with the test gateway and sees the eSIM with its QR image. The admin
 // then opens the order, turns on bank transfer and sees a second customer get
-// its instructions at checkout, marks that order paid, opens the catalog and
-// the projections, and signs out. The
+// its instructions at checkout, marks that order paid, opens the customers
+// list, the catalog and the projections, and signs out. The
 // store at ESIMSCAN_E2E_URL must run with ESIMSCAN_TEST_PAYMENTS=1 and the
 // sandbox on.
 import assert from "node:assert/strict";
@@ -220,6 +220,16 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
     await shop.reload();
     await shop.getByRole("heading", { name: "Install your eSIM" }).waitFor({ timeout: 120_000 });
     await shop.close();
+  });
+
+  await t.test("lists customers in the admin", async () => {
+    await page.getByRole("link", { name: "Customers", exact: true }).click();
+    await page.getByRole("heading", { name: "Customers", exact: true }).waitFor();
+    // A fresh store has no registered customer, but a reused one may have some.
+    const list = page.getByRole("table", { name: "Customers" });
+    await list.or(page.getByText("No customers yet.")).first().waitFor();
+    await page.getByRole("form", { name: "Erase a guest's data" }).getByLabel("Guest email").waitFor();
+    await page.screenshot({ path: `${SHOTS}13-admin-customers.png`, fullPage: true });
   });
 
   await t.test("validates overrides and pages the catalog", async () => {

@@ -651,7 +651,15 @@ function registerCustomer(ctx) {
   }
   checkPassword(ctx.body.password);
   if (!ctx.state.customers.has(email)) {
-    ctx.state.customers.set(email, { id: newId(), email, password: ctx.body.password, verified: false, orders: [] });
+    ctx.state.customers.set(email, {
+      id: newId(),
+      email,
+      password: ctx.body.password,
+      verified: false,
+      erased: false,
+      registeredAt: new Date().toISOString(),
+      orders: [],
+    });
   }
   // The real server emails this token; the mock keeps it in state only.
   oneTimeToken(ctx.state, "verify", email);
@@ -792,6 +800,19 @@ function orderWithToken(ctx) {
   return order;
 }
 
+// readableOrder is orderWithToken that also accepts the session cookie of
+// the customer whose account placed the order, with no CSRF header, as the
+// server does for GET /api/orders/{id}.
+function readableOrder(ctx) {
+  const order = ctx.state.orders.get(ctx.params.id);
+  const session = customerSessionOf(ctx);
+  const customer = session && ctx.state.customers.get(session.email);
+  if (order && customer && !customer.erased && customer.orders.includes(order.id)) {
+    return order;
+  }
+  return orderWithToken(ctx);
+}
+
 function issueDemoEsim(order) {
   const matchingId = `DEMO-${randomBytes(4).toString("hex").toUpperCase()}`;
   const iccid = `8999${String(BigInt(`0x${randomBytes(7).toString("hex")}`)).padStart(15, "0").slice(0, 15)}`;
@@ -810,7 +831,7 @@ function issueDemoEsim(order) {
 // getOrder moves a paid order one step per read (paid → provisioning →
 // issued), as the stub driver would over a few seconds.
 function getOrder(ctx) {
-  const order = orderWithToken(ctx);
+  const order = readableOrder(ctx);
   const view = orderView(order);
   if (order.status === "paid") {
     order.status = "provisioning";
@@ -1173,6 +1194,48 @@ function testSmtp(ctx) {
   return { body: { ok: true, message: `the mock store accepted a test email to ${to} and sent nothing` } };
 }
 
+// --- admin customers --------------------------------------------------------
+
+function adminCustomers(ctx) {
+  requireAdmin(ctx);
+  const body = [...ctx.state.customers.values()].map((customer) => ({
+    id: customer.id,
+    email: customer.erased ? "erased" : customer.email,
+    verified: customer.verified,
+    erased: customer.erased,
+    registered_at: customer.registeredAt,
+    order_count: customer.orders.length,
+  }));
+  return { body };
+}
+
+function eraseCustomer(ctx) {
+  requireAdmin(ctx);
+  const customer = [...ctx.state.customers.values()].find((candidate) => candidate.id === ctx.params.id);
+  if (!customer) {
+    throw new HttpError(404, "customer_not_found", "customer not found");
+  }
+  if (customer.erased) {
+    throw new HttpError(409, "already_erased", "the customer is already erased");
+  }
+  customer.erased = true;
+  return { body: { erased: true } };
+}
+
+// eraseGuest counts the guest orders placed with the email. The mock keeps
+// their email readable because it models no encryption.
+function eraseGuest(ctx) {
+  requireAdmin(ctx);
+  required(ctx.body, "email");
+  const email = ctx.body.email.trim().toLowerCase();
+  if (!EMAIL_PATTERN.test(email)) {
+    throw invalid("email", "email must be an email address");
+  }
+  const owned = new Set([...ctx.state.customers.values()].flatMap((customer) => customer.orders));
+  const guestOrders = [...ctx.state.orders.values()].filter((order) => order.email === email && !owned.has(order.id));
+  return { body: { erased_orders: guestOrders.length } };
+}
+
 // --- audit, projections, sandbox -------------------------------------------
 
 function audit(ctx) {
@@ -1259,6 +1322,9 @@ const ROUTES = [
   ["GET", /^\/api\/admin\/settings\/smtp$/, (ctx) => (requireAdmin(ctx), { body: smtpView(ctx.state) })],
   ["PUT", /^\/api\/admin\/settings\/smtp$/, saveSmtp],
   ["POST", /^\/api\/admin\/settings\/smtp\/test$/, testSmtp],
+  ["GET", /^\/api\/admin\/customers$/, adminCustomers],
+  ["POST", /^\/api\/admin\/customers\/erase-guest$/, eraseGuest],
+  ["POST", /^\/api\/admin\/customers\/(?<id>[\w-]+)\/erase$/, eraseCustomer],
   ["GET", /^\/api\/admin\/audit$/, audit],
   ["GET", /^\/api\/admin\/projections$/, projections],
   ["POST", /^\/api\/admin\/projections\/rebuild$/, rebuild],

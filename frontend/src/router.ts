@@ -17,6 +17,7 @@ export type RouteName =
   | "admin-catalog"
   | "admin-orders"
   | "admin-order"
+  | "admin-customers"
   | "admin-payments"
   | "admin-email"
   | "admin-audit"
@@ -74,6 +75,7 @@ export const routes: NamedRoute[] = [
         component: () => import("./pages/admin/OrderDetailPage.vue"),
         props: true,
       },
+      { path: "customers", name: "admin-customers", component: () => import("./pages/admin/CustomersPage.vue") },
       {
         path: "settings/payments",
         name: "admin-payments",

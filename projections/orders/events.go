@@ -20,6 +20,7 @@ const (
 	typeOrderCancelled      = "OrderCancelled"
 	typeOrderRefunded       = "OrderRefunded"
 	typeCustomerErased      = "CustomerErased"
+	typeGuestErased         = "GuestErased"
 	typeTopUpApplied        = "TopUpApplied"
 )
 
@@ -37,6 +38,8 @@ type orderEvent struct {
 	Total           money.Money  `json:"total"`
 	PlacedAt        time.Time    `json:"placed_at"`
 	CustomerID      string       `json:"customer_id"`
+	GuestID         string       `json:"guest_id"`
+	EmailHash       string       `json:"email_hash"`
 	EmailSealed     string       `json:"email_sealed"`
 	TopUpOf         *TopUpOf     `json:"topup_of"`
 

@@ -40,7 +40,9 @@ func (projector) Apply(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeline
 		typeProvisioningRetried, typeOrderCancelled, typeOrderRefunded, typeTopUpApplied:
 		return applyProgress(ctx, rdb, tx, ev)
 	case typeCustomerErased:
-		return applyCustomerErased(ctx, rdb, tx, ev)
+		return applyErased(ctx, rdb, tx, ev, "customer_id", customerKey)
+	case typeGuestErased:
+		return applyErased(ctx, rdb, tx, ev, "guest_id", guestKey)
 	}
 	return nil
 }
@@ -65,8 +67,9 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 		AccessTokenHash: payload.AccessTokenHash,
 		Score:           ev.Position,
 	}
-	if payload.CustomerID != "" {
+	if payload.EmailSealed != "" && (payload.CustomerID != "" || payload.GuestID != "") {
 		record.View.CustomerID = payload.CustomerID
+		record.GuestID = payload.GuestID
 		record.EmailSealed = payload.EmailSealed
 	}
 	record.View.TopUpOf = payload.TopUpOf
@@ -82,24 +85,34 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 	if payload.Email != "" {
 		tx.ZAdd(ctx, emailKey(payload.Email), member)
 	}
+	if payload.EmailHash != "" {
+		tx.ZAdd(ctx, emailHashKey(payload.EmailHash), member)
+	}
 	if payload.CustomerID != "" {
 		tx.SAdd(ctx, customerKey(payload.CustomerID), payload.OrderID)
+	}
+	if record.GuestID != "" {
+		tx.SAdd(ctx, guestKey(record.GuestID), payload.OrderID)
 	}
 	return nil
 }
 
-// applyCustomerErased drops the sealed email of every order of the erased
-// customer and makes it read ErasedEmail.
-func applyCustomerErased(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev projection.Event) error {
-	var payload struct {
-		CustomerID string `json:"customer_id"`
+// applyErased drops the sealed email of every order sealed with the
+// erased customer's or guest's key, named by the event's idField, and
+// makes it read ErasedEmail. ordersOf is the set of those orders.
+func applyErased(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev projection.Event,
+	idField string, ordersOf func(string) string) error {
+	var payload map[string]any
+	if err := json.Unmarshal(ev.Data, &payload); err != nil {
+		return fmt.Errorf("decode %s: %w", ev.Type, err)
 	}
-	if err := json.Unmarshal(ev.Data, &payload); err != nil || payload.CustomerID == "" {
-		return fmt.Errorf("decode %s: missing customer_id", ev.Type)
+	holder, _ := payload[idField].(string)
+	if holder == "" {
+		return fmt.Errorf("decode %s: missing %s", ev.Type, idField)
 	}
-	ids, err := rdb.SMembers(ctx, customerKey(payload.CustomerID)).Result()
+	ids, err := rdb.SMembers(ctx, ordersOf(holder)).Result()
 	if err != nil {
-		return fmt.Errorf("list orders of customer %s: %w", payload.CustomerID, err)
+		return fmt.Errorf("list orders of %s: %w", holder, err)
 	}
 	records, err := loadRecords(ctx, rdb, ids)
 	if err != nil {

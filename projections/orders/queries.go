@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -42,8 +43,8 @@ func (q *Queries) List(ctx context.Context, filter ListFilter) ([]OrderView, int
 		limit = DefaultListLimit
 	}
 	offset := max(filter.Offset, 0)
-	if filter.Email != "" && filter.Status != "" {
-		return q.listByEmailAndStatus(ctx, filter.Email, filter.Status, offset, limit)
+	if filter.EmailHash != "" || (filter.Email != "" && filter.Status != "") {
+		return q.listByEmail(ctx, filter, offset, limit)
 	}
 	key := keyAll
 	switch {
@@ -67,16 +68,35 @@ func (q *Queries) List(ctx context.Context, filter ListFilter) ([]OrderView, int
 	return views(records), int(total), nil
 }
 
-// listByEmailAndStatus filters one address's orders by status in memory: a
-// customer has few orders, so this avoids an intersection key per query.
-func (q *Queries) listByEmailAndStatus(
-	ctx context.Context,
-	email, status string,
-	offset, limit int,
-) ([]OrderView, int, error) {
-	ids, err := q.rdb.ZRevRange(ctx, emailKey(email), 0, -1).Result()
-	if err != nil {
-		return nil, 0, fmt.Errorf("list orders: %w", err)
+// listByEmail lists the orders of one address in memory, those with the
+// address in the clear and, with filter.EmailHash, those with it sealed,
+// filtered by status when filter.Status is set: a buyer has few orders, so
+// this avoids a union key per query.
+func (q *Queries) listByEmail(ctx context.Context, filter ListFilter, offset, limit int) ([]OrderView, int, error) {
+	keys := []string{}
+	if filter.Email != "" {
+		keys = append(keys, emailKey(filter.Email))
+	}
+	if filter.EmailHash != "" {
+		keys = append(keys, emailHashKey(filter.EmailHash))
+	}
+	var members []redis.Z
+	for _, key := range keys {
+		found, err := q.rdb.ZRevRangeWithScores(ctx, key, 0, -1).Result()
+		if err != nil {
+			return nil, 0, fmt.Errorf("list orders: %w", err)
+		}
+		members = append(members, found...)
+	}
+	sort.SliceStable(members, func(i, j int) bool { return members[i].Score > members[j].Score })
+	ids := make([]string, 0, len(members))
+	seen := make(map[string]bool, len(members))
+	for _, member := range members {
+		id, _ := member.Member.(string)
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
 	}
 	records, err := loadRecords(ctx, q.rdb, ids)
 	if err != nil {
@@ -84,7 +104,7 @@ func (q *Queries) listByEmailAndStatus(
 	}
 	matching := make([]*orderRecord, 0, len(records))
 	for _, record := range records {
-		if record.View.Status == status {
+		if filter.Status == "" || record.View.Status == filter.Status {
 			matching = append(matching, record)
 		}
 	}
@@ -93,6 +113,15 @@ func (q *Queries) listByEmailAndStatus(
 		return []OrderView{}, total, nil
 	}
 	return views(matching[offset:min(offset+limit, total)]), total, nil
+}
+
+// GuestOrderCount returns the number of orders sealed with one guest key.
+func (q *Queries) GuestOrderCount(ctx context.Context, guestID string) (int, error) {
+	count, err := q.rdb.SCard(ctx, guestKey(guestID)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("count orders of guest: %w", err)
+	}
+	return int(count), nil
 }
 
 func views(records []*orderRecord) []OrderView {

@@ -30,12 +30,20 @@ func statusKey(status string) string { return keyPrefix + "status:" + status }
 // lower-cased, scored like keyAll.
 func emailKey(email string) string { return keyPrefix + "email:" + strings.ToLower(email) }
 
+// emailHashKey is a sorted set of the ids of the orders whose email is
+// sealed, by the keyed hash of the email, scored like keyAll.
+func emailHashKey(hash string) string { return keyPrefix + "emailhash:" + hash }
+
+// guestKey is a set of the ids of the orders sealed with one guest key.
+func guestKey(guestID string) string { return keyPrefix + "guest:" + guestID }
+
 // orderRecord is an order as stored: its view, the access token hash that
 // the view keeps out of JSON, and its score in the list indexes.
 type orderRecord struct {
 	View            OrderView `json:"view"`
 	AccessTokenHash string    `json:"access_token_hash"`
 	EmailSealed     string    `json:"email_sealed,omitempty"`
+	GuestID         string    `json:"guest_id,omitempty"`
 	Score           uint64    `json:"score"`
 }
 
@@ -46,6 +54,7 @@ func (r *orderRecord) order() OrderView {
 	view := r.View
 	view.AccessTokenHash = r.AccessTokenHash
 	view.EmailSealed = r.EmailSealed
+	view.GuestID = r.GuestID
 	if view.ESIMs == nil {
 		view.ESIMs = []ESIM{}
 	}

@@ -43,6 +43,7 @@ type OrderView struct {
 	AccessTokenHash string       `json:"-"`
 	CustomerID      string       `json:"customer_id,omitempty"`
 	EmailSealed     string       `json:"-"`
+	GuestID         string       `json:"-"`
 	TopUpOf         *TopUpOf     `json:"topup_of,omitempty"`
 	TopUps          []TopUp      `json:"topups,omitempty"`
 }
@@ -107,13 +108,15 @@ type Payment struct {
 }
 
 // ListFilter selects orders for List. Empty Status and Email match every
-// order, and Email matches case-insensitively. A Limit of zero or less means
-// DefaultListLimit.
+// order, and Email matches case-insensitively. EmailHash, the keyed hash of
+// Email, also finds the orders whose email is sealed. A Limit of zero or
+// less means DefaultListLimit.
 type ListFilter struct {
-	Status string
-	Email  string
-	Limit  int
-	Offset int
+	Status    string
+	Email     string
+	EmailHash string
+	Limit     int
+	Offset    int
 }
 
 // DefaultListLimit is the page size of List when the filter sets none.

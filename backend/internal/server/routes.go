@@ -46,7 +46,7 @@ func (s *Server) routes() *fiber.App {
 	}
 	ordersDeps := ordersports.Deps{
 		Service: s.orders, Views: orders.NewQueries(s.redis.Client), Store: s.store, Waiter: s.runner,
-		Logger: s.logger, SignQR: s.signQR, ActorID: actor,
+		Logger: s.logger, SignQR: s.signQR, ActorID: actor, Customers: s.customers,
 	}
 	catalogports.PublicRoutes(api, catalogDeps)
 	ordersports.PublicRoutes(api, ordersDeps)

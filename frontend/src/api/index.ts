@@ -1,6 +1,7 @@
 import { isApiError } from "./errors";
 import { HttpClient, type HttpOptions } from "./http";
 import type {
+  AdminCustomer,
   AdminOrder,
   AdminOrderDetail,
   AdminPackage,
@@ -11,6 +12,7 @@ import type {
   CheckoutGateway,
   Country,
   CustomerOrder,
+  GuestErasure,
   HistoryEntry,
   ManualSettingsInput,
   ManualSettingsView,
@@ -69,8 +71,12 @@ export function createApi(options: HttpOptions = {}) {
       }),
     /** Returns which gateways the store offers at checkout. */
     gateways: () => http.request<PaymentGateways>("/api/payments/gateways"),
-    order: (id: string, token: string) =>
-      http.request<OrderView>(`/api/orders/${segment(id)}`, { headers: orderHeaders(token) }),
+    /**
+     * Returns an order. Without a token the request relies on the customer
+     * session cookie, which opens the orders of the signed-in account only.
+     */
+    order: (id: string, token: string | null) =>
+      http.request<OrderView>(`/api/orders/${segment(id)}`, { headers: token ? orderHeaders(token) : undefined }),
     payWithTestGateway: (id: string, token: string) =>
       http.request<unknown>(`/api/orders/${segment(id)}/payments/test`, {
         method: "POST",
@@ -256,6 +262,14 @@ export function createApi(options: HttpOptions = {}) {
         method: "POST",
         body: name ? { projection: name } : {},
       }),
+    /** Returns the registered customers, up to the server's page maximum of 500. */
+    customers: () => http.request<AdminCustomer[]>("/api/admin/customers?limit=500"),
+    /** Erases a customer: the email becomes unreadable everywhere, and the orders stay. */
+    eraseCustomer: (id: string) =>
+      http.request<unknown>(`/api/admin/customers/${segment(id)}/erase`, { method: "POST" }),
+    /** Erases the email of every guest order placed with email. A bad email is a 422 naming "email". */
+    eraseGuest: (email: string) =>
+      http.request<GuestErasure>("/api/admin/customers/erase-guest", { method: "POST", body: { email } }),
     /** Returns the sandbox's provider settings, or null when the store has no sandbox. */
     sandboxSettings: async () => {
       try {

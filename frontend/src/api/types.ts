@@ -261,6 +261,21 @@ export interface CustomerOrder extends OrderView {
   placed_at?: string;
 }
 
+/** One row of the admin customer list. After erasure email reads "erased". */
+export interface AdminCustomer {
+  id: string;
+  email: string;
+  verified: boolean;
+  erased: boolean;
+  registered_at: string;
+  order_count: number;
+}
+
+/** The outcome of erasing a guest's data: how many guest orders used the email. */
+export interface GuestErasure {
+  erased_orders: number;
+}
+
 /** A started checkout: a gateway page to open, or bank-transfer instructions. */
 export interface CheckoutAnswer {
   redirect_url?: string;

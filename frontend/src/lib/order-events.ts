@@ -57,8 +57,12 @@ export function describeOrderEvent(event: OrderEvent): string {
       return `Refunded${amount ? ` ${amount}` : ""} through ${gateway(data)}`;
     }
     case "EmailSent":
+      if (isRefundNotice(data)) return `Refund notice sent for ${field(data, "refund_reference")}`;
       return `eSIM email sent${attempt(data)}`;
     case "EmailFailed": {
+      if (isRefundNotice(data)) {
+        return `Refund notice failed for ${field(data, "refund_reference")}: ${field(data, "message") || "no reason given"}; tried again at the next start`;
+      }
       const retryAt = field(data, "retry_at");
       const retry = retryAt ? `; retry at ${formatTime(retryAt)}` : "; no retry until an admin resends it";
       return `eSIM email failed${attempt(data)}: ${field(data, "message") || "no reason given"}${retry}`;
@@ -82,6 +86,7 @@ export interface EmailOutcome {
 export function emailOutcome(history: readonly OrderEvent[]): EmailOutcome | null {
   for (let index = history.length - 1; index >= 0; index--) {
     const event = history[index];
+    if (isRefundNotice((event.data ?? {}) as EventData)) continue;
     if (event.type === "EmailSent") {
       return { text: `Sent ${formatTime(event.at)}${attempt(event.data as EventData)}`, failed: false };
     }
@@ -94,4 +99,9 @@ export function emailOutcome(history: readonly OrderEvent[]): EmailOutcome | nul
     }
   }
   return null;
+}
+
+/** Reports whether an email event is about a refund notice, not the eSIM email. */
+function isRefundNotice(data: EventData): boolean {
+  return field(data, "kind") === "refund_notice";
 }

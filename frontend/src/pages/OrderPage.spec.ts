@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/vue
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Esim, OrderView } from "../api";
+import { forgetCustomer, signInCustomer } from "../lib/customer-session";
 import { browserNavigation } from "../lib/navigate";
 import { loadOrderToken, saveOrderToken } from "../lib/order-token";
 import { apiError, stubFetch } from "../test/fetch-stub";
@@ -29,6 +30,7 @@ async function renderOrder(path = "/orders/o1#token=tok-1") {
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
+  forgetCustomer();
 });
 
 const ALL_GATEWAYS_ON = { body: { stripe: true, paypal: true, manual: true, test: true } };
@@ -64,6 +66,64 @@ describe("OrderPage", () => {
     expect(alert).toMatch(/private link you saved/);
     expect(alert).not.toMatch(/email/i);
     expect(fetchStub).not.toHaveBeenCalled();
+  });
+
+  it("loads by session without a token", async () => {
+    signInCustomer("csrf-1", "ada@example.com");
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("issued", [ESIM]) });
+    await renderOrder("/orders/o1");
+
+    await screen.findByRole("heading", { name: "Install your eSIM" });
+    expect(requests).toHaveLength(1);
+    expect(requests[0].headers["X-Order-Token"]).toBeUndefined();
+    expect(requests[0].headers["X-CSRF-Token"]).toBeUndefined();
+    expect(requests[0].credentials).toBe("same-origin");
+    expect(screen.queryByRole("heading", { name: "Save your private order link" })).toBeNull();
+    expect(screen.getByRole("alert").textContent).toBe("");
+  });
+
+  it("prefers the stored token when signed in", async () => {
+    signInCustomer("csrf-1", "ada@example.com");
+    saveOrderToken("o1", "stored-token");
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    await renderOrder("/orders/o1");
+
+    await screen.findByText("Awaiting payment");
+    expect(requests[0].headers["X-Order-Token"]).toBe("stored-token");
+  });
+
+  it("asks for the link when the session cannot open the order", async () => {
+    signInCustomer("csrf-1", "ada@example.com");
+    stubFetch({ "GET /api/orders/o1": apiError(404, "order_not_found", "no order with this id and access token") });
+    await renderOrder("/orders/o1");
+
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/missing the order's access code/));
+    expect(screen.getByRole("alert").textContent).toMatch(/private link you saved/);
+    expect(screen.queryByRole("status")).toBeNull();
+  });
+
+  it("polls by session while provisioning", async () => {
+    vi.useFakeTimers();
+    signInCustomer("csrf-1", "ada@example.com");
+    const { requests } = stubFetch({ "GET /api/orders/o1": [order("provisioning"), order("issued", [ESIM])] });
+    await renderOrder("/orders/o1");
+
+    await vi.advanceTimersByTimeAsync(5_000);
+
+    await vi.waitFor(() => screen.getByRole("heading", { name: "Install your eSIM" }));
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    expect(requests.every((r) => r.headers["X-Order-Token"] === undefined)).toBe(true);
+  });
+
+  it("says payment needs the link when opened by session", async () => {
+    signInCustomer("csrf-1", "ada@example.com");
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    await renderOrder("/orders/o1");
+
+    await screen.findByText(/Payment still needs the access code/);
+    expect(screen.queryByRole("radio")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Pay with test gateway" })).toBeNull();
+    expect(requests.filter((r) => r.method === "POST")).toHaveLength(0);
   });
 
   it("hides the test gateway when the store has it off", async () => {

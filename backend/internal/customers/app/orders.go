@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"esimscan/backend/internal/customers/domain"
 	"esimscan/backend/internal/platform/apperr"
 	customerviews "esimscan/projections/customers"
 	orderviews "esimscan/projections/orders"
@@ -52,8 +53,8 @@ func (s *Service) SealOrderEmail(ctx context.Context, customerID, orderID, email
 	return sealWith(key, email, orderEmailAssociatedData(customerID, orderID))
 }
 
-// OpenOrderEmail decrypts what SealOrderEmail sealed, or returns
-// ErasedEmail once the customer is erased.
+// OpenOrderEmail decrypts what SealOrderEmail or SealGuestOrderEmail
+// sealed, or returns ErasedEmail once the customer or guest is erased.
 func (s *Service) OpenOrderEmail(ctx context.Context, customerID, orderID, sealed string) (string, error) {
 	email, err := s.OrderEmail(ctx, customerID, orderID, sealed)
 	if errors.Is(err, ErrErased) {
@@ -63,8 +64,12 @@ func (s *Service) OpenOrderEmail(ctx context.Context, customerID, orderID, seale
 }
 
 // OrderEmail is OpenOrderEmail for senders of email: once the customer is
-// erased it returns an error wrapping ErrErased.
+// erased it returns an error wrapping ErrErased. customerID may also be
+// the guest id of a guest order.
 func (s *Service) OrderEmail(ctx context.Context, customerID, orderID, sealed string) (string, error) {
+	if domain.IsGuestID(customerID) {
+		return s.guestOrderEmail(ctx, customerID, orderID, sealed)
+	}
 	if !validID(customerID) {
 		return "", fmt.Errorf("email of order %s: %w", orderID, ErrErased)
 	}

@@ -141,8 +141,11 @@ func TestCustomer_orders_sealedLinkedAndErased(t *testing.T) {
 		t.Errorf("erased customer's order = %+v, %v; want email erased and no sealed copy", view, err)
 	}
 	guestView, err := orderviews.NewQueries(models.rdb.(*redis.Client)).Order(ctx, guest.ID)
-	if err != nil || guestView.Email != "guest@example.org" {
-		t.Errorf("guest order = %+v, %v; erasure must not touch it", guestView, err)
+	if err != nil || guestView.Email != "" || guestView.GuestID == "" {
+		t.Fatalf("guest order = %+v, %v; want its email sealed with a guest key", guestView, err)
+	}
+	if email, err := f.service.OpenOrderEmail(ctx, guestView.GuestID, guest.ID, guestView.EmailSealed); err != nil || email != "guest@example.org" {
+		t.Errorf("guest order email = %q, %v; erasing a customer must not touch it", email, err)
 	}
 	if email, err := f.service.OpenOrderEmail(ctx, session.CustomerID, placed.ID, "anything"); err != nil || email != customersapp.ErasedEmail {
 		t.Errorf("open after erasure = %q, %v", email, err)

@@ -32,6 +32,7 @@ type Customers interface {
 	ConfirmPasswordReset(ctx context.Context, token, password string) error
 	Customer(ctx context.Context, customerID string) (customersapp.Customer, error)
 	Erase(ctx context.Context, customerID string) (eventstore.AppendResult, error)
+	EraseGuest(ctx context.Context, cmd customersapp.EraseGuest) (customersapp.GuestErasure, error)
 	CustomerOrders(ctx context.Context, customerID string) ([]orderviews.OrderView, error)
 	ListCustomers(ctx context.Context, offset, limit int) ([]customersapp.ListedCustomer, int, error)
 }
@@ -152,8 +153,8 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 	})
 }
 
-// AdminRoutes registers GET /customers and POST /customers/:id/erase
-// under admin.
+// AdminRoutes registers GET /customers, POST /customers/:id/erase and
+// POST /customers/erase-guest under admin.
 func AdminRoutes(admin fiber.Router, customers Customers, actorID func(*fiber.Ctx) string) {
 	admin.Get("/customers", func(c *fiber.Ctx) error {
 		offset, limit, err := page(c)
@@ -172,6 +173,17 @@ func AdminRoutes(admin fiber.Router, customers Customers, actorID func(*fiber.Ct
 			return err
 		}
 		return c.JSON(fiber.Map{"erased": true})
+	})
+	admin.Post("/customers/erase-guest", web.LimitBody(web.DefaultBodyLimit), func(c *fiber.Ctx) error {
+		var cmd customersapp.EraseGuest
+		if err := web.DecodeJSON(c, &cmd); err != nil {
+			return err
+		}
+		erasure, err := customers.EraseGuest(web.CommandContext(c, actorID(c)), cmd)
+		if err != nil {
+			return err
+		}
+		return c.JSON(erasure)
 	})
 }
 

@@ -10,9 +10,10 @@ import (
 // erasedAddress is the address an AddressBook returns for an erased customer.
 const erasedAddress = "erased"
 
-// AddressBook decrypts the address of an order placed by a signed-in
-// customer, which OrderPlaced holds sealed with the customer's data key.
-// It returns "erased" once the customer is erased. The customers
+// AddressBook decrypts the address of an order, which OrderPlaced holds
+// sealed with the data key of the signed-in customer or of the guest who
+// placed it; customerID is then the guest id. It returns "erased" once the
+// customer or guest is erased. The customers
 // application's Service implements it.
 type AddressBook interface {
 	OpenOrderEmail(ctx context.Context, customerID, orderID, sealed string) (string, error)
@@ -22,8 +23,9 @@ type AddressBook interface {
 // customers. Call it before the reactions run.
 func (s *Service) UseAddressBook(book AddressBook) { s.addresses = book }
 
-// resolveAddress fills in delivery.Email for a signed-in customer's order.
-// It returns false when the customer is erased, and so no email can go.
+// resolveAddress fills in delivery.Email for an order whose address is
+// sealed. It returns false when its customer or guest is erased, and so
+// no email can go.
 func (s *Service) resolveAddress(ctx context.Context, delivery *domain.Delivery) (bool, error) {
 	if delivery.Email != "" || delivery.EmailSealed == "" {
 		return true, nil
@@ -31,7 +33,11 @@ func (s *Service) resolveAddress(ctx context.Context, delivery *domain.Delivery)
 	if s.addresses == nil {
 		return false, fmt.Errorf("open address of order %s: no address book is wired", delivery.OrderID)
 	}
-	email, err := s.addresses.OpenOrderEmail(ctx, delivery.CustomerID, delivery.OrderID, delivery.EmailSealed)
+	holder := delivery.CustomerID
+	if holder == "" {
+		holder = delivery.GuestID
+	}
+	email, err := s.addresses.OpenOrderEmail(ctx, holder, delivery.OrderID, delivery.EmailSealed)
 	if err != nil {
 		return false, fmt.Errorf("open address of order %s: %w", delivery.OrderID, err)
 	}

@@ -21,7 +21,8 @@ import (
 // orders their eSIMs.
 const ReactionSendESIMEmail = "SendESIMEmailOnESIMIssued"
 
-// Reactions returns SendESIMEmailOnESIMIssued. On ESIMIssued and
+// Reactions returns SendESIMEmailOnESIMIssued and
+// SendRefundNoticeOnOrderRefunded. On ESIMIssued and
 // EmailResendRequested it starts the order's delivery loop unless one runs.
 // The reactor replays the whole log at each start, and the loop reads the
 // order's stream first, so an order whose last request was followed by
@@ -35,6 +36,10 @@ func (s *Service) Reactions() []reactor.Reaction {
 		Name:       ReactionSendESIMEmail,
 		EventTypes: []string{"ESIMIssued", domain.EventEmailResendRequested},
 		Handle:     s.handleDelivery,
+	}, {
+		Name:       ReactionSendRefundNotice,
+		EventTypes: []string{"OrderRefunded"},
+		Handle:     s.handleRefund,
 	}}
 }
 
@@ -54,30 +59,37 @@ func (s *Service) handleDelivery(ctx context.Context, event eventstore.RecordedE
 // startDelivery runs the order's delivery loop in a goroutine, or tells
 // the running loop to check the order once more.
 func (s *Service) startDelivery(ctx context.Context, orderID string) {
+	s.startLoop(orderID, func() { s.deliver(ctx, orderID) })
+}
+
+// startLoop runs loop in a goroutine unless the loop named key runs, in
+// which case it tells that loop to check its order once more. A loop ends
+// with finishDelivery(key).
+func (s *Service) startLoop(key string, loop func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.running[orderID] {
-		s.again[orderID] = true
+	if s.running[key] {
+		s.again[key] = true
 		return
 	}
-	s.running[orderID] = true
+	s.running[key] = true
 	s.workers.Add(1)
 	go func() {
 		defer s.workers.Done()
-		s.deliver(ctx, orderID)
+		loop()
 	}()
 }
 
-// finishDelivery ends the loop of orderID unless a check was requested
+// finishDelivery ends the loop named key unless a check was requested
 // while it ran, in which case it returns false and the loop goes on.
-func (s *Service) finishDelivery(orderID string) bool {
+func (s *Service) finishDelivery(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.again[orderID] {
-		delete(s.again, orderID)
+	if s.again[key] {
+		delete(s.again, key)
 		return false
 	}
-	delete(s.running, orderID)
+	delete(s.running, key)
 	return true
 }
 

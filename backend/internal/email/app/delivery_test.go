@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"image/png"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,8 +64,9 @@ func (f *fixture) newService(retryDelay time.Duration) *emailapp.Service {
 	})
 }
 
-// runReactions runs the service's reactions until the test ends.
-func (f *fixture) runReactions(t *testing.T, service *emailapp.Service) {
+// runReactions runs the service's reactions until the test ends or the
+// returned stop is called.
+func (f *fixture) runReactions(t *testing.T, service *emailapp.Service) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -72,11 +74,16 @@ func (f *fixture) runReactions(t *testing.T, service *emailapp.Service) {
 		defer close(done)
 		_ = reactor.Run(ctx, f.store, zerolog.Nop(), service.Reactions()...)
 	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		service.Wait()
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			service.Wait()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 func (f *fixture) configure(t *testing.T, port int) {
@@ -96,11 +103,14 @@ func (f *fixture) issueOrder(t *testing.T) (string, string) {
 	t.Helper()
 	orderID := uuid.NewString()
 	email := "buyer-" + orderID[:8] + "@example.com"
-	placed := `{"order_id":"` + orderID + `","email":"` + email + `","package":{"name":"Japan 5 GB"}}`
+	placed := `{"order_id":"` + orderID + `","email":"` + email + `","package":{"name":"Japan 5 GB"},` +
+		`"quantity":1,"unit_price":{"amount":"12.50","currency":"USD"},"total":{"amount":"12.50","currency":"USD"}}`
+	paid := `{"order_id":"` + orderID + `","gateway":"stripe","payment_reference":"pi_test_1","paid_at":"2026-12-04T10:00:00Z"}`
 	issued := `{"order_id":"` + orderID + `","esims":[{"iccid":"8981000000000000001","lpa":"LPA:1$smdp.example.com$ACT-` +
 		orderID[:8] + `","smdp_address":"smdp.example.com","activation_code":"ACT-` + orderID[:8] + `"}]}`
 	_, err := f.store.Append(context.Background(), domain.OrderStream(orderID), eventstore.NoStream(),
 		eventstore.EventData{Type: "OrderPlaced", Data: []byte(placed)},
+		eventstore.EventData{Type: "OrderPaid", Data: []byte(paid)},
 		eventstore.EventData{Type: "ESIMIssued", Data: []byte(issued)})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +154,8 @@ func TestDelivery_sendsESIMEmailWithQRCode(t *testing.T) {
 	messages := mailpit.WaitForMessages(t, address, 1, waitTimeout)
 	message := messages[0]
 	wantCode := "ACT-" + orderID[:8]
-	for _, want := range []string{"LPA:1$smdp.example.com$" + wantCode, "smdp.example.com", wantCode, "iPhone", "Android", "Japan 5 GB"} {
+	for _, want := range []string{"LPA:1$smdp.example.com$" + wantCode, "smdp.example.com", wantCode, "iPhone", "Android", "Japan 5 GB",
+		"Total: 12.50 USD", "Paid: 4 December 2026 10:00 UTC by Card (Stripe) (reference pi_test_1)"} {
 		if !strings.Contains(message.Text, want) {
 			t.Errorf("text part lacks %q", want)
 		}

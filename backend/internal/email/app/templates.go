@@ -20,10 +20,51 @@ type esimEmailData struct {
 	PackageName string
 	OrderID     string
 	ESIMs       []esimEmailItem
+	Receipt     receiptData
+	Demo        bool
+}
+
+// receiptData is the receipt part of the eSIM email. Paid is false for an
+// order fulfilled without a recorded payment.
+type receiptData struct {
+	Quantity  int
+	UnitPrice string
+	Total     string
+	Paid      bool
+	Method    string
+	Reference string
+	PaidAt    string
+}
+
+// paymentMethods names the gateways as buyers know them.
+var paymentMethods = map[string]string{
+	"stripe": "Card (Stripe)",
+	"paypal": "PayPal",
+	"manual": "Bank transfer",
+	"test":   "Test payment, no money taken",
+}
+
+func receiptOf(receipt domain.Receipt) receiptData {
+	data := receiptData{
+		Quantity:  receipt.Quantity,
+		UnitPrice: receipt.UnitPrice.String(),
+		Total:     receipt.Total.String(),
+		Paid:      receipt.Gateway != "",
+		Reference: receipt.PaymentReference,
+	}
+	if data.Paid {
+		data.Method = paymentMethods[receipt.Gateway]
+		if data.Method == "" {
+			data.Method = receipt.Gateway
+		}
+		data.PaidAt = receipt.PaidAt.UTC().Format("2 January 2006 15:04 UTC")
+	}
+	return data
 }
 
 type esimEmailItem struct {
 	Number         int
+	Demo           bool
 	ICCID          string
 	LPA            string
 	SMDPAddress    string
@@ -32,11 +73,21 @@ type esimEmailItem struct {
 }
 
 var esimText = texttemplate.Must(texttemplate.New("esim").Parse(`Your eSIM from {{.StoreName}} is ready.
-
+{{if .Demo}}
+DEMO: these eSIMs were made up by a demonstration store. They work on no
+network and nothing was bought from a provider.
+{{end}}
 Package: {{.PackageName}}
 Order: {{.OrderID}}
+
+Receipt
+  {{.Receipt.Quantity}} x {{.PackageName}} at {{.Receipt.UnitPrice}}
+  Total: {{.Receipt.Total}}
+{{- if .Receipt.Paid}}
+  Paid: {{.Receipt.PaidAt}} by {{.Receipt.Method}}{{if .Receipt.Reference}} (reference {{.Receipt.Reference}}){{end}}
+{{- end}}
 {{range .ESIMs}}
-eSIM {{.Number}} (ICCID {{.ICCID}})
+eSIM {{.Number}}{{if .Demo}} (demo){{end}} (ICCID {{.ICCID}})
   Activation string (LPA): {{.LPA}}
   SM-DP+ address: {{.SMDPAddress}}
   Activation code: {{.ActivationCode}}
@@ -58,9 +109,16 @@ Install the eSIM while you have Wi-Fi. A profile can usually be installed only o
 var esimHTML = htmltemplate.Must(htmltemplate.New("esim").Parse(`<!doctype html>
 <html><body style="font-family: sans-serif">
 <p>Your eSIM from {{.StoreName}} is ready.</p>
-<p>Package: {{.PackageName}}<br>Order: {{.OrderID}}</p>
+{{if .Demo}}<p style="border: 2px solid #b45309; padding: 8px"><strong>DEMO:</strong> these eSIMs were made up by a demonstration store. They work on no network and nothing was bought from a provider.</p>
+{{end}}<p>Package: {{.PackageName}}<br>Order: {{.OrderID}}</p>
+<h3>Receipt</h3>
+<table>
+<tr><td>{{.Receipt.Quantity}} &times; {{.PackageName}}</td><td>{{.Receipt.UnitPrice}} each</td></tr>
+<tr><td><strong>Total</strong></td><td><strong>{{.Receipt.Total}}</strong></td></tr>
+{{if .Receipt.Paid}}<tr><td>Paid</td><td>{{.Receipt.PaidAt}} by {{.Receipt.Method}}{{if .Receipt.Reference}} (reference {{.Receipt.Reference}}){{end}}</td></tr>
+{{end}}</table>
 {{range .ESIMs}}
-<h2>eSIM {{.Number}}</h2>
+<h2>eSIM {{.Number}}{{if .Demo}} (demo){{end}}</h2>
 <p><img src="cid:{{.ContentID}}" alt="QR code of eSIM {{.Number}}" width="256" height="256"></p>
 <p>ICCID: {{.ICCID}}<br>
 Activation string (LPA): <code>{{.LPA}}</code><br>
@@ -82,11 +140,15 @@ Activation code: <code>{{.ActivationCode}}</code></p>
 // esimMessage builds the eSIM email of an issued order, with each eSIM's
 // QR code as an inline PNG.
 func esimMessage(delivery domain.Delivery, storeName string) (smtp.Message, error) {
-	data := esimEmailData{StoreName: storeName, PackageName: delivery.PackageName, OrderID: delivery.OrderID}
+	data := esimEmailData{
+		StoreName: storeName, PackageName: delivery.PackageName, OrderID: delivery.OrderID,
+		Receipt: receiptOf(delivery.Receipt),
+	}
 	msg := smtp.Message{To: delivery.Email, Subject: fmt.Sprintf("Your eSIM from %s: %s", storeName, delivery.PackageName)}
 	for i, esim := range delivery.ESIMs {
 		item := esimEmailItem{
 			Number:         i + 1,
+			Demo:           esim.Demo,
 			ICCID:          esim.ICCID,
 			LPA:            esim.LPA,
 			SMDPAddress:    esim.SMDPAddress,
@@ -104,6 +166,10 @@ func esimMessage(delivery domain.Delivery, storeName string) (smtp.Message, erro
 			Data:        image,
 		})
 		data.ESIMs = append(data.ESIMs, item)
+		data.Demo = data.Demo || esim.Demo
+	}
+	if data.Demo {
+		msg.Subject = "[DEMO] " + msg.Subject
 	}
 	var text, html bytes.Buffer
 	if err := esimText.Execute(&text, data); err != nil {

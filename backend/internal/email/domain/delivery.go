@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"esimscan/backend/money"
 )
 
 // ESIM is an issued eSIM profile as the delivery email shows it, decoded
@@ -13,6 +15,26 @@ type ESIM struct {
 	LPA            string `json:"lpa"`
 	SMDPAddress    string `json:"smdp_address"`
 	ActivationCode string `json:"activation_code"`
+	Demo           bool   `json:"demo"`
+}
+
+// Refund is one refund of the order and whether its notice was sent.
+type Refund struct {
+	Reference  string
+	Amount     money.Money
+	RefundedAt time.Time
+	Notified   bool
+}
+
+// Receipt is what the buyer paid for an order, as the eSIM email shows
+// it. Gateway is empty until OrderPaid.
+type Receipt struct {
+	Quantity         int
+	UnitPrice        money.Money
+	Total            money.Money
+	Gateway          string
+	PaymentReference string
+	PaidAt           time.Time
 }
 
 // Delivery is the eSIM email state of one order, rebuilt from the order's
@@ -23,8 +45,11 @@ type Delivery struct {
 	Email       string
 	PackageName string
 	CustomerID  string
-	EmailSealed string // a signed-in customer's address, sealed; Email is then empty
+	GuestID     string // the guest whose key sealed the address of a guest order
+	EmailSealed string // the address sealed with the customer's or guest's key; Email is then empty
 	ESIMs       []ESIM
+	Receipt     Receipt
+	Refunds     []Refund
 	Issued      bool
 	Pending     bool
 	Sent        int
@@ -40,16 +65,31 @@ func (d *Delivery) Apply(eventType string, data []byte) error {
 			OrderID     string `json:"order_id"`
 			Email       string `json:"email"`
 			CustomerID  string `json:"customer_id"`
+			GuestID     string `json:"guest_id"`
 			EmailSealed string `json:"email_sealed"`
 			Package     struct {
 				Name string `json:"name"`
 			} `json:"package"`
+			Quantity  int         `json:"quantity"`
+			UnitPrice money.Money `json:"unit_price"`
+			Total     money.Money `json:"total"`
 		}
 		if err := decode(eventType, data, &event); err != nil {
 			return err
 		}
+		d.Receipt.Quantity, d.Receipt.UnitPrice, d.Receipt.Total = event.Quantity, event.UnitPrice, event.Total
 		d.OrderID, d.Email, d.PackageName, d.CustomerID = event.OrderID, event.Email, event.Package.Name, event.CustomerID
-		d.EmailSealed = event.EmailSealed
+		d.EmailSealed, d.GuestID = event.EmailSealed, event.GuestID
+	case "OrderPaid":
+		var event struct {
+			Gateway          string    `json:"gateway"`
+			PaymentReference string    `json:"payment_reference"`
+			PaidAt           time.Time `json:"paid_at"`
+		}
+		if err := decode(eventType, data, &event); err != nil {
+			return err
+		}
+		d.Receipt.Gateway, d.Receipt.PaymentReference, d.Receipt.PaidAt = event.Gateway, event.PaymentReference, event.PaidAt
 	case "ESIMIssued":
 		var event struct {
 			ESIMs []ESIM `json:"esims"`
@@ -60,16 +100,41 @@ func (d *Delivery) Apply(eventType string, data []byte) error {
 		d.ESIMs, d.Issued, d.Pending = event.ESIMs, true, true
 	case EventEmailResendRequested:
 		d.Pending = d.Issued
+	case "OrderRefunded":
+		var event struct {
+			RefundReference string      `json:"refund_reference"`
+			Amount          money.Money `json:"amount"`
+			RefundedAt      time.Time   `json:"refunded_at"`
+		}
+		if err := decode(eventType, data, &event); err != nil {
+			return err
+		}
+		d.Refunds = append(d.Refunds, Refund{Reference: event.RefundReference, Amount: event.Amount, RefundedAt: event.RefundedAt})
 	case EventEmailSent:
+		var event struct {
+			Kind            string `json:"kind"`
+			RefundReference string `json:"refund_reference"`
+		}
+		if err := decode(eventType, data, &event); err != nil {
+			return err
+		}
+		if event.Kind == KindRefundNotice {
+			d.markNotified(event.RefundReference)
+			return nil
+		}
 		d.Pending = false
 		d.Sent++
 		d.Attempts++
 	case EventEmailFailed:
 		var event struct {
+			Kind    string     `json:"kind"`
 			RetryAt *time.Time `json:"retry_at"`
 		}
 		if err := decode(eventType, data, &event); err != nil {
 			return err
+		}
+		if event.Kind == KindRefundNotice {
+			return nil
 		}
 		d.Attempts++
 		// A failure with no retry time was the last attempt: only a resend
@@ -80,6 +145,25 @@ func (d *Delivery) Apply(eventType string, data []byte) error {
 		}
 	}
 	return nil
+}
+
+func (d *Delivery) markNotified(reference string) {
+	for i := range d.Refunds {
+		if d.Refunds[i].Reference == reference {
+			d.Refunds[i].Notified = true
+		}
+	}
+}
+
+// PendingRefundNotices returns the refunds whose notice was not sent.
+func (d *Delivery) PendingRefundNotices() []Refund {
+	var pending []Refund
+	for _, refund := range d.Refunds {
+		if !refund.Notified {
+			pending = append(pending, refund)
+		}
+	}
+	return pending
 }
 
 func decode(eventType string, data []byte, into any) error {

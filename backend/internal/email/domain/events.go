@@ -17,8 +17,13 @@ const SettingsStream = "settings-smtp"
 // OrderStream returns the stream of one order, which delivery events join.
 func OrderStream(orderID string) string { return "order-" + orderID }
 
-// KindESIMDelivery names the email that delivers an order's eSIMs.
-const KindESIMDelivery = "esim_delivery"
+// Kinds of order email.
+const (
+	// KindESIMDelivery names the email that delivers an order's eSIMs.
+	KindESIMDelivery = "esim_delivery"
+	// KindRefundNotice names the email that tells the buyer of a refund.
+	KindRefundNotice = "refund_notice"
+)
 
 // SMTPSettingsConfigured sets the SMTP server that sends the store's email.
 // PasswordSealed is the password sealed with the APP_KEY keyring, and
@@ -41,8 +46,9 @@ type SMTPSettingsConfigured struct {
 // MessageID is the Message-ID header of the email. The recipient's address
 // is not repeated here.
 type EmailSent struct {
-	OrderID   string    `json:"order_id"`
-	Kind      string    `json:"kind"`
+	OrderID         string    `json:"order_id"`
+	Kind            string    `json:"kind"`
+	RefundReference string    `json:"refund_reference,omitempty"` // set for a refund notice
 	MessageID string    `json:"message_id"`
 	Attempt   int       `json:"attempt"`
 	SentAt    time.Time `json:"sent_at"`
@@ -52,8 +58,9 @@ type EmailSent struct {
 // is when the next attempt is due, nil when no more attempts follow
 // until the next start or a resend.
 type EmailFailed struct {
-	OrderID  string     `json:"order_id"`
-	Kind     string     `json:"kind"`
+	OrderID         string     `json:"order_id"`
+	Kind            string     `json:"kind"`
+	RefundReference string     `json:"refund_reference,omitempty"` // set for a refund notice
 	Attempt  int        `json:"attempt"`
 	Message  string     `json:"message"`
 	RetryAt  *time.Time `json:"retry_at"`

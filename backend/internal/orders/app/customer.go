@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"esimscan/backend/internal/orders/domain"
+	"esimscan/backend/internal/platform/esrepo"
 )
 
 // CustomerAccounts is the customers application as orders placed by a
@@ -17,6 +18,12 @@ type CustomerAccounts interface {
 	// LinkOrder makes orderID part of the customer's account. Linking twice
 	// appends nothing.
 	LinkOrder(ctx context.Context, customerID, orderID string) error
+	// SealGuestOrderEmail encrypts the email of guest order orderID with
+	// the data key of the guest who buys with that email.
+	// It returns the guest id that names the key.
+	SealGuestOrderEmail(ctx context.Context, orderID, email string) (guestID, sealed string, err error)
+	// EmailHash returns the keyed hash that finds orders by email.
+	EmailHash(ctx context.Context, email string) (string, error)
 }
 
 // UseCustomerAccounts lets PlaceOrder accept a CustomerID. Call it before
@@ -25,32 +32,51 @@ func (s *Service) UseCustomerAccounts(accounts CustomerAccounts) {
 	s.customers = accounts
 }
 
-// customerOrderPlaced is OrderPlaced for an order placed by a signed-in
-// customer: "email" stays empty, "email_sealed" holds the email sealed with
-// the customer's data key, and "customer_id" names the account. Erasing the
-// customer deletes that key, so the email of the order becomes unreadable.
-type customerOrderPlaced struct {
+// sealedOrderPlaced is OrderPlaced with the email sealed: "email" stays
+// empty and "email_sealed" holds the address sealed with the data key of
+// the signed-in customer named by "customer_id", or of the guest named by
+// "guest_id". "email_hash" is the keyed hash that finds the order by
+// email. Erasing the customer or guest deletes that key, so the email of
+// the order becomes unreadable while the log keeps the event.
+type sealedOrderPlaced struct {
 	domain.OrderPlaced
-	CustomerID  string `json:"customer_id"`
+	CustomerID  string `json:"customer_id,omitempty"`
+	GuestID     string `json:"guest_id,omitempty"`
+	EmailHash   string `json:"email_hash,omitempty"`
 	EmailSealed string `json:"email_sealed"`
 }
 
 // EventType returns the type stored in the log.
-func (customerOrderPlaced) EventType() string { return domain.EventOrderPlaced }
+func (sealedOrderPlaced) EventType() string { return domain.EventOrderPlaced }
 
-// sealForCustomer turns the OrderPlaced of a signed-in customer's order
-// into customerOrderPlaced.
-func (s *Service) sealForCustomer(ctx context.Context, customerID string, event domain.OrderPlaced) (customerOrderPlaced, error) {
+// sealEmail turns OrderPlaced into sealedOrderPlaced: for the account of
+// customerID, or for a guest when customerID is empty. Without customer
+// accounts wired, a guest order keeps its email as it is and an account
+// order is refused.
+func (s *Service) sealEmail(ctx context.Context, customerID string, event domain.OrderPlaced) (esrepo.Event, error) {
 	accounts := s.customers
 	if accounts == nil {
-		return customerOrderPlaced{}, fmt.Errorf("place order for customer %s: customer accounts are not wired", customerID)
+		if customerID == "" {
+			return event, nil
+		}
+		return nil, fmt.Errorf("place order for customer %s: customer accounts are not wired", customerID)
 	}
-	sealed, err := accounts.SealOrderEmail(ctx, customerID, event.OrderID, event.Email)
+	hash, err := accounts.EmailHash(ctx, event.Email)
 	if err != nil {
-		return customerOrderPlaced{}, fmt.Errorf("seal email of order %s: %w", event.OrderID, err)
+		return nil, fmt.Errorf("hash email of order %s: %w", event.OrderID, err)
+	}
+	sealed := sealedOrderPlaced{CustomerID: customerID, EmailHash: hash}
+	if customerID != "" {
+		sealed.EmailSealed, err = accounts.SealOrderEmail(ctx, customerID, event.OrderID, event.Email)
+	} else {
+		sealed.GuestID, sealed.EmailSealed, err = accounts.SealGuestOrderEmail(ctx, event.OrderID, event.Email)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seal email of order %s: %w", event.OrderID, err)
 	}
 	event.Email = ""
-	return customerOrderPlaced{OrderPlaced: event, CustomerID: customerID, EmailSealed: sealed}, nil
+	sealed.OrderPlaced = event
+	return sealed, nil
 }
 
 // linkToCustomer links a placed order to its customer. The order already
@@ -94,4 +120,18 @@ func (s *Service) OpenOrderEmail(ctx context.Context, customerID, orderID, seale
 		return "", fmt.Errorf("open email of order %s: customer accounts are not wired", orderID)
 	}
 	return sessions.OpenOrderEmail(ctx, customerID, orderID, sealed)
+}
+
+// customersErasedEmail is what OpenOrderEmail returns for an erased
+// customer or guest.
+const customersErasedEmail = "erased"
+
+// EmailHash returns the keyed hash that finds orders with a sealed email,
+// or "" when customer accounts are not wired and every email is in the
+// clear.
+func (s *Service) EmailHash(ctx context.Context, email string) (string, error) {
+	if s.customers == nil || email == "" {
+		return "", nil
+	}
+	return s.customers.EmailHash(ctx, email)
 }

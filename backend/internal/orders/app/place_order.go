@@ -11,7 +11,6 @@ import (
 	"esimscan/backend/internal/eventstore"
 	"esimscan/backend/internal/orders/domain"
 	"esimscan/backend/internal/platform/apperr"
-	"esimscan/backend/internal/platform/esrepo"
 	"esimscan/backend/money"
 )
 
@@ -73,11 +72,9 @@ func (s *Service) PlaceOrder(ctx context.Context, cmd PlaceOrder) (PlacedOrder, 
 		return PlacedOrder{}, fmt.Errorf("place order for package %s: %w", cmd.PackageID, err)
 	}
 
-	var placed esrepo.Event = event
-	if cmd.CustomerID != "" {
-		if placed, err = s.sealForCustomer(ctx, cmd.CustomerID, event); err != nil {
-			return PlacedOrder{}, err
-		}
+	placed, err := s.sealEmail(ctx, cmd.CustomerID, event)
+	if err != nil {
+		return PlacedOrder{}, err
 	}
 	result, err := s.repo.Append(ctx, streamOf(orderID), eventstore.NoStream(), placed)
 	if err != nil {

@@ -120,9 +120,12 @@ func (s *Service) appendTopUp(ctx context.Context, parent topUpParent, target do
 	}
 	orderID := uuid.NewString()
 	email := parent.email
-	if parent.customerID != "" {
-		if email, err = s.OpenOrderEmail(ctx, parent.customerID, parent.order.ID(), parent.emailSealed); err != nil {
+	if holder := parent.keyHolder(); holder != "" {
+		if email, err = s.OpenOrderEmail(ctx, holder, parent.order.ID(), parent.emailSealed); err != nil {
 			return PlacedOrder{}, err
+		}
+		if email == customersErasedEmail {
+			return PlacedOrder{}, apperr.Conflict("buyer_erased", "the buyer of this order was erased; the eSIM cannot be topped up")
 		}
 	}
 	slug := parent.order.Package().Provider
@@ -139,11 +142,9 @@ func (s *Service) appendTopUp(ctx context.Context, parent topUpParent, target do
 	if err != nil {
 		return PlacedOrder{}, fmt.Errorf("place top-up of order %s: %w", target.OrderID, err)
 	}
-	var placed esrepo.Event = event
-	if parent.customerID != "" {
-		if placed, err = s.sealForCustomer(ctx, parent.customerID, event); err != nil {
-			return PlacedOrder{}, err
-		}
+	placed, err := s.sealEmail(ctx, parent.customerID, event)
+	if err != nil {
+		return PlacedOrder{}, err
 	}
 	result, err := s.repo.Append(ctx, streamOf(orderID), eventstore.NoStream(), placed)
 	if err != nil {
@@ -179,7 +180,17 @@ type topUpParent struct {
 	order       *domain.Order
 	email       string
 	customerID  string
+	guestID     string
 	emailSealed string
+}
+
+// keyHolder returns the customer or guest whose data key sealed the
+// parent's email, or "" when the email is in the clear.
+func (p topUpParent) keyHolder() string {
+	if p.customerID != "" {
+		return p.customerID
+	}
+	return p.guestID
 }
 
 func (s *Service) loadTopUpParent(ctx context.Context, orderID, accessToken string) (topUpParent, error) {
@@ -192,12 +203,14 @@ func (s *Service) loadTopUpParent(ctx context.Context, orderID, accessToken stri
 			var placed struct {
 				Email       string `json:"email"`
 				CustomerID  string `json:"customer_id"`
+				GuestID     string `json:"guest_id"`
 				EmailSealed string `json:"email_sealed"`
 			}
 			if err := decodeEvent(event, &placed); err != nil {
 				return err
 			}
 			parent.email, parent.customerID, parent.emailSealed = placed.Email, placed.CustomerID, placed.EmailSealed
+			parent.guestID = placed.GuestID
 		}
 		return parent.order.Apply(event.Type, event.Data)
 	})

@@ -99,13 +99,17 @@ func (v revealingViews) List(ctx context.Context, filter orderviews.ListFilter) 
 	return orders, total, nil
 }
 
-// reveal fills in the email of a signed-in customer's order, which the
-// read model holds sealed only, or "erased" after erasure.
+// reveal fills in the email of an order that the read model holds sealed
+// only, with the key of its customer or guest, or "erased" after erasure.
 func (v revealingViews) reveal(ctx context.Context, order *orderviews.OrderView) error {
-	if order.Email != "" || order.EmailSealed == "" || order.CustomerID == "" {
+	holder := order.CustomerID
+	if holder == "" {
+		holder = order.GuestID
+	}
+	if order.Email != "" || order.EmailSealed == "" || holder == "" {
 		return nil
 	}
-	email, err := v.sessions.OpenOrderEmail(ctx, order.CustomerID, order.ID, order.EmailSealed)
+	email, err := v.sessions.OpenOrderEmail(ctx, holder, order.ID, order.EmailSealed)
 	if err != nil {
 		return err
 	}

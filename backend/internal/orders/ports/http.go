@@ -45,7 +45,9 @@ type Views interface {
 // Deps are the routes' collaborators. SignQR signs an order id and ICCID
 // so that an <img> can load the QR code without the order's access token in
 // its URL. Customers is optional: nil uses Service when it implements
-// CustomerSessions, and without either every order is a guest's.
+// CustomerSessions, and without either every order is a guest's. When
+// Customers (or Service) also implements CustomerAuthenticator, the order
+// page opens a signed-in customer's own orders without the access token.
 type Deps struct {
 	Service Service
 	Views   Views
@@ -84,6 +86,13 @@ func AdminRoutes(admin fiber.Router, deps Deps) {
 }
 
 type handlers struct{ Deps }
+
+// emailHasher is implemented by a Service that seals order emails: the
+// admin's email filter then also finds orders by the keyed hash of the
+// address.
+type emailHasher interface {
+	EmailHash(ctx context.Context, email string) (string, error)
+}
 
 // esimView is an issued eSIM with the URL of its QR code.
 type esimView struct {
@@ -147,7 +156,7 @@ func (h handlers) authorizedOrder(c *fiber.Ctx) (orderviews.OrderView, error) {
 }
 
 func (h handlers) get(c *fiber.Ctx) error {
-	order, err := h.authorizedOrder(c)
+	order, err := h.readableOrder(c)
 	if err != nil {
 		return err
 	}
@@ -208,9 +217,13 @@ func (h handlers) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	orders, total, err := h.Views.List(c.UserContext(), orderviews.ListFilter{
-		Status: c.Query("status"), Email: c.Query("email"), Limit: limit, Offset: offset,
-	})
+	filter := orderviews.ListFilter{Status: c.Query("status"), Email: c.Query("email"), Limit: limit, Offset: offset}
+	if hasher, ok := h.Service.(emailHasher); ok && filter.Email != "" {
+		if filter.EmailHash, err = hasher.EmailHash(c.UserContext(), filter.Email); err != nil {
+			return err
+		}
+	}
+	orders, total, err := h.Views.List(c.UserContext(), filter)
 	if err != nil {
 		return err
 	}

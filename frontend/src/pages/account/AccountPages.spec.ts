@@ -187,6 +187,17 @@ describe("OrdersPage", () => {
     expect(screen.getByRole("link", { name: "Order o2" }).getAttribute("href")).toBe("/orders/o2");
   });
 
+  it("opens a tokenless order by its link", async () => {
+    stubFetch({ "GET /api/customers/me/orders": { body: ORDERS } });
+    const router = await renderAt(OrdersPage, "/account/orders");
+
+    await userEvent.click(await screen.findByRole("link", { name: "Order o2" }));
+
+    await expect.poll(() => router.currentRoute.value.name).toBe("order");
+    expect(router.currentRoute.value.params.id).toBe("o2");
+    expect(router.currentRoute.value.hash).toBe("");
+  });
+
   it("signs the customer out", async () => {
     signInCustomer("csrf-1", "ada@example.com");
     const { requests } = stubFetch({

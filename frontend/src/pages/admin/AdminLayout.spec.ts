@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from "@testing-library/vue";
+import { render, screen, waitFor, within } from "@testing-library/vue";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import { defineComponent, h } from "vue";
@@ -52,8 +52,9 @@ describe("admin area", () => {
     await user.type(screen.getByLabelText("Password"), "long-password-1");
     await user.click(screen.getByRole("button", { name: "Sign in" }));
 
-    await screen.findByRole("navigation", { name: "Admin" });
+    const nav = await screen.findByRole("navigation", { name: "Admin" });
     await screen.findByRole("link", { name: "eSIM Access" });
+    expect(within(nav).getByRole("link", { name: "Customers" }).getAttribute("href")).toBe("/admin/customers");
     expect(screen.getByText("owner@example.com")).toBeTruthy();
     expect(requests.find((r) => r.path === "/api/install" && r.method === "POST")!.body).toEqual({
       store_name: "Wanderdata",
