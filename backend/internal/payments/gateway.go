@@ -6,6 +6,7 @@ package payments
 import (
 	"context"
 	"errors"
+	"time"
 
 	"esimscan/backend/money"
 )
@@ -54,6 +55,16 @@ type RefundRequest struct {
 type Refund struct {
 	Reference string
 	Amount    money.Money
+}
+
+// ReportedRefund is a refund a gateway reports in its webhook, whether the
+// admin started it in esimScan or in the gateway's dashboard. Reference is
+// the gateway's id of the refund (Stripe re_…, PayPal refund id).
+type ReportedRefund struct {
+	OrderID   string
+	Reference string
+	Amount    money.Money
+	At        time.Time
 }
 
 // Gateway is one configured payment gateway. Implementations are safe for

@@ -115,9 +115,28 @@ func (s *Server) paymentRoutes(api, admin fiber.Router, paymentSettings *setting
 			return credentials.WebhookSecret, err
 		},
 		Payments: s.orders,
-		Repo:     &esrepo.Repository{Store: s.store},
-		Logger:   s.logger.With().Str("component", "stripe-webhook").Logger(),
-		Now:      time.Now,
+		Refunds:  orderRefunds{s.orders},
+		Lookup: func(ctx context.Context) (stripe.ChargeLookup, error) {
+			credentials, err := paymentSettings.Stripe(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return stripe.NewClient(stripe.Config{SecretKey: credentials.SecretKey, APIBase: s.cfg.StripeAPIBase})
+		},
+		Repo:   &esrepo.Repository{Store: s.store},
+		Logger: s.logger.With().Str("component", "stripe-webhook").Logger(),
+		Now:    time.Now,
 	}
 	paymentsports.WebhookRoutes(api, webhook, s.logger.With().Str("component", "stripe-webhook").Logger())
+}
+
+// orderRefunds records the refunds that gateway webhooks report through
+// the orders service.
+type orderRefunds struct{ orders *ordersapp.Service }
+
+func (r orderRefunds) RecordRefund(ctx context.Context, gateway string, refund payments.ReportedRefund) error {
+	_, err := r.orders.RecordRefund(ctx, ordersapp.RecordRefund{
+		OrderID: refund.OrderID, Gateway: gateway, RefundReference: refund.Reference, Amount: refund.Amount, At: refund.At,
+	})
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"esimscan/backend/internal/eventstore"
+	ordersapp "esimscan/backend/internal/orders/app"
 	"esimscan/backend/internal/payments"
 	"esimscan/backend/internal/payments/paypal"
 	"esimscan/backend/internal/payments/settings"
@@ -208,9 +209,47 @@ func (s *Server) applyPayPalEvent(ctx context.Context, gateway *paypal.Gateway, 
 		return s.orders.RecordPayment(ctx, "paypal", payments.Payment{
 			OrderID: event.CustomID, Reference: event.CaptureID, Amount: event.Amount,
 		})
+	case paypal.EventCaptureRefunded:
+		return s.recordPayPalRefund(ctx, gateway, event)
 	}
-	// Refunds are recorded when the admin starts them; other types carry
-	// nothing the store reads.
+	// Other types carry nothing the store reads.
+	return nil
+}
+
+// recordPayPalRefund records the refund of a PAYMENT.CAPTURE.REFUNDED
+// event, whether the admin started it here or in PayPal's dashboard. A
+// refund without custom_id, as from the dashboard, finds its order through
+// the capture's custom_id, read from PayPal. A refund the order cannot
+// take is logged and acknowledged, because a retry would meet the same
+// rule. An order the log does not have yet, or whose payment is not
+// recorded yet, returns an error, so the webhook returns 503 and PayPal
+// delivers the event again.
+func (s *Server) recordPayPalRefund(ctx context.Context, gateway *paypal.Gateway, event paypal.Event) error {
+	logger := s.logger.With().Str("component", "paypal").Str("refund", event.RefundID).
+		Str("capture_id", event.CaptureID).Logger()
+	orderID := event.CustomID
+	if orderID == "" && event.CaptureID != "" {
+		found, err := gateway.CaptureOrderID(ctx, event.CaptureID)
+		if err != nil {
+			return fmt.Errorf("find the order of paypal refund %s: %w", event.RefundID, err)
+		}
+		orderID = found
+	}
+	if orderID == "" {
+		logger.Error().Msg("PayPal refund of a capture without an esimScan order id; check it in the PayPal dashboard")
+		return nil
+	}
+	_, err := s.orders.RecordRefund(ctx, ordersapp.RecordRefund{
+		OrderID: orderID, Gateway: paypal.Name, RefundReference: event.RefundID, Amount: event.Amount, At: event.CreatedAt,
+	})
+	if appErr, ok := apperr.As(err); ok && (appErr.Kind == apperr.KindConflict || appErr.Kind == apperr.KindInvalid) {
+		logger.Error().Err(err).Str("order_id", orderID).Str("amount", event.Amount.String()).
+			Msg("PayPal refund cannot be recorded on its order; check the order and the PayPal dashboard")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record paypal refund %s of order %s: %w", event.RefundID, orderID, err)
+	}
 	return nil
 }
 

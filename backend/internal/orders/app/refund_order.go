@@ -26,7 +26,9 @@ type RefundOrder struct {
 // decimals than the currency, or exceeds what remains refundable is an
 // Invalid error naming "amount", checked before the gateway is called. The
 // gateway's idempotency key is "refund-<order id>-<minor units>-<number of
-// earlier refunds>", so a retried request never refunds twice.
+// earlier refunds>", so a retried request never refunds twice. When the
+// gateway's webhook recorded the refund first, RefundOrder appends nothing
+// and returns the order's current revision.
 func (s *Service) RefundOrder(ctx context.Context, cmd RefundOrder) (eventstore.AppendResult, error) {
 	if err := apperr.Validate(cmd); err != nil {
 		return eventstore.AppendResult{}, err
@@ -60,7 +62,14 @@ func (s *Service) RefundOrder(ctx context.Context, cmd RefundOrder) (eventstore.
 	if err != nil {
 		return eventstore.AppendResult{}, gatewayError(order.Gateway(), err)
 	}
+	recordedFirst := false
 	result, err := s.update(ctx, cmd.OrderID, func(order *domain.Order) ([]esrepo.Event, error) {
+		// The gateway's webhook may have recorded this refund between the
+		// gateway call and now; the refund is then already in the log.
+		if order.HasRefund(refund.Reference) {
+			recordedFirst = true
+			return nil, nil
+		}
 		event, err := order.Refund(refund.Reference, amount, s.now())
 		if err != nil {
 			return nil, commandError(err)
@@ -69,10 +78,16 @@ func (s *Service) RefundOrder(ctx context.Context, cmd RefundOrder) (eventstore.
 	})
 	if err != nil {
 		// NOTE: the gateway refunded but the order changed meanwhile; the
-		// admin gets the error, and the refund shows in the gateway's dashboard.
+		// admin gets the error, and RecordRefund records the refund when
+		// the gateway delivers its refund webhook.
 		s.logger.Error().Err(err).Str("order_id", cmd.OrderID).Str("refund", refund.Reference).
 			Msg("gateway refunded but the refund was not recorded")
 		return eventstore.AppendResult{}, err
+	}
+	if recordedFirst {
+		s.logger.Info().Str("order_id", cmd.OrderID).Str("refund", refund.Reference).
+			Msg("gateway webhook recorded the refund first")
+		return result, nil
 	}
 	s.logger.Info().Str("order_id", cmd.OrderID).Str("gateway", order.Gateway()).Str("amount", amount.String()).
 		Msg("order refunded")

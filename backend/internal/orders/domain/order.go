@@ -130,6 +130,7 @@ type Order struct {
 	paid              money.Money // the amount of OrderPaid
 	refunded          money.Money // the sum of every OrderRefunded
 	refunds           int
+	refundReferences  map[string]struct{} // RefundReference of every OrderRefunded
 	checkout          CheckoutStarted
 	topUpApplied      TopUpApplied
 }
@@ -202,15 +203,7 @@ func (o *Order) applyPayment(eventType string, data []byte) error {
 	case EventTopUpApplied:
 		return o.applyTopUp(data)
 	case EventOrderRefunded:
-		var event OrderRefunded
-		if err := decode(eventType, data, &event); err != nil {
-			return err
-		}
-		o.refunded.Amount += event.Amount.Amount
-		o.refunds++
-		if o.refunded.Amount >= o.paid.Amount {
-			o.status = StatusRefunded
-		}
+		return o.applyRefund(data)
 	}
 	return nil
 }

@@ -15,6 +15,9 @@ var (
 	// ErrRefundExceedsPaid reports a refund larger than what remains of the
 	// payment after earlier refunds.
 	ErrRefundExceedsPaid = errors.New("refund exceeds the amount paid")
+	// ErrRefundGatewayMismatch reports a refund reported by another gateway
+	// than the one that took the payment.
+	ErrRefundGatewayMismatch = errors.New("refund reported by another gateway than the payment's")
 )
 
 // Gateway returns the gateway that took the order's payment, if paid.
@@ -28,6 +31,12 @@ func (o *Order) Refunded() money.Money { return o.refunded }
 
 // Refunds returns the number of refunds recorded.
 func (o *Order) Refunds() int { return o.refunds }
+
+// HasRefund reports whether an OrderRefunded with reference is recorded.
+func (o *Order) HasRefund(reference string) bool {
+	_, ok := o.refundReferences[reference]
+	return ok
+}
 
 // RefundableAmount returns what remains of the payment after refunds: zero
 // before payment and after a full refund.
@@ -109,6 +118,49 @@ func (o *Order) Refund(refundReference string, amount money.Money, at time.Time)
 		Amount:          amount,
 		RefundedAt:      at.UTC(),
 	}, nil
+}
+
+// RecordRefund decides OrderRefunded for a refund that gateway reports
+// through its webhook, started here or in the gateway's dashboard. A
+// reference already recorded returns a nil event and no error, so a
+// replayed webhook, or the webhook of a refund the admin started here,
+// records nothing. A gateway other than the payment's returns
+// ErrRefundGatewayMismatch, and everything else follows the rules of
+// CheckRefund.
+func (o *Order) RecordRefund(gateway, refundReference string, amount money.Money, at time.Time) (*OrderRefunded, error) {
+	if o.HasRefund(refundReference) {
+		return nil, nil
+	}
+	if err := o.CheckRefund(amount); err != nil {
+		return nil, err
+	}
+	if gateway != o.gateway {
+		return nil, fmt.Errorf("%w: %s reported a refund of a payment taken by %s", ErrRefundGatewayMismatch, gateway, o.gateway)
+	}
+	event, err := o.Refund(refundReference, amount, at)
+	if err != nil {
+		return nil, err
+	}
+	return &event, nil
+}
+
+// applyRefund folds OrderRefunded: it adds the amount, keeps the
+// reference, and moves the order to refunded once nothing is left.
+func (o *Order) applyRefund(data []byte) error {
+	var event OrderRefunded
+	if err := decode(EventOrderRefunded, data, &event); err != nil {
+		return err
+	}
+	o.refunded.Amount += event.Amount.Amount
+	o.refunds++
+	if o.refundReferences == nil {
+		o.refundReferences = map[string]struct{}{}
+	}
+	o.refundReferences[event.RefundReference] = struct{}{}
+	if o.refunded.Amount >= o.paid.Amount {
+		o.status = StatusRefunded
+	}
+	return nil
 }
 
 // Email returns the buyer's email address.

@@ -146,3 +146,69 @@ func TestOrder_Refund_issuedAndFailedOrders(t *testing.T) {
 		t.Fatal("StartProvisioning of a refunded order: no error")
 	}
 }
+
+func TestOrder_HasRefund_keepsEveryReference(t *testing.T) {
+	first := refundedEvent("1.00")
+	second := refundedEvent("2.00")
+	order := given(t, placed(t, 1), paidEvent("ref"), first, second)
+	for _, reference := range []string{first.RefundReference, second.RefundReference} {
+		if !order.HasRefund(reference) {
+			t.Errorf("HasRefund(%q) = false, want true", reference)
+		}
+	}
+	if order.HasRefund("re_unknown") {
+		t.Error("HasRefund of an unrecorded reference = true")
+	}
+	if given(t, placed(t, 1)).HasRefund("") {
+		t.Error("HasRefund on an order without refunds = true")
+	}
+}
+
+func TestOrder_RecordRefund_knownReferenceRecordsNothing(t *testing.T) {
+	recorded := refundedEvent("4.50")
+	order := given(t, placed(t, 1), paidEvent("ref"), recorded)
+	event, err := order.RecordRefund("test", recorded.RefundReference, usd("4.50"), testTime)
+	if err != nil {
+		t.Fatalf("RecordRefund of a recorded reference: %v", err)
+	}
+	if event != nil {
+		t.Fatalf("RecordRefund of a recorded reference = %+v, want no event", event)
+	}
+}
+
+func TestOrder_RecordRefund_partialsReachRefunded(t *testing.T) {
+	order := given(t, placed(t, 1), paidEvent("ref"))
+	first, err := order.RecordRefund("test", "re_a", usd("1.25"), testTime)
+	if err != nil || first == nil {
+		t.Fatalf("first RecordRefund = %v, %v", first, err)
+	}
+	if first.Gateway != "test" || first.RefundReference != "re_a" || first.Amount != usd("1.25") {
+		t.Errorf("first OrderRefunded = %+v", first)
+	}
+	order = given(t, placed(t, 1), paidEvent("ref"), *first)
+	second, err := order.RecordRefund("test", "re_b", usd("3.25"), testTime)
+	if err != nil || second == nil {
+		t.Fatalf("second RecordRefund = %v, %v", second, err)
+	}
+	order = given(t, placed(t, 1), paidEvent("ref"), *first, *second)
+	if order.Status() != StatusRefunded {
+		t.Errorf("status = %s, want refunded", order.Status())
+	}
+}
+
+func TestOrder_RecordRefund_rejected(t *testing.T) {
+	paid := given(t, placed(t, 1), paidEvent("ref"))
+	if _, err := paid.RecordRefund("test", "re_1", usd("4.51"), testTime); !errors.Is(err, ErrRefundExceedsPaid) {
+		t.Errorf("over-refund: error = %v, want ErrRefundExceedsPaid", err)
+	}
+	euros := usd("1.00")
+	euros.Currency = "EUR"
+	if _, err := paid.RecordRefund("test", "re_2", euros, testTime); !errors.Is(err, ErrInvalidRefundAmount) {
+		t.Errorf("refund in EUR: error = %v, want ErrInvalidRefundAmount", err)
+	}
+	if _, err := paid.RecordRefund("stripe", "re_3", usd("1.00"), testTime); !errors.Is(err, ErrRefundGatewayMismatch) {
+		t.Errorf("refund from another gateway: error = %v, want ErrRefundGatewayMismatch", err)
+	}
+	_, err := given(t, placed(t, 1)).RecordRefund("test", "re_4", usd("1.00"), testTime)
+	wantTransition(t, err, CodeNotRefundable)
+}

@@ -171,9 +171,12 @@ func (g *Gateway) RefundWithRequestID(ctx context.Context, req payments.RefundRe
 	if req.PaymentReference == "" {
 		return payments.Refund{}, fmt.Errorf("%w: payment_reference is required", ErrInvalidCheckout)
 	}
-	var body struct {
-		Amount *paypalsdk.Money `json:"amount,omitempty"`
-	}
+	// custom_id names the order in the refund resource, so the
+	// PAYMENT.CAPTURE.REFUNDED webhook of this refund finds it directly.
+	body := struct {
+		Amount   *paypalsdk.Money `json:"amount,omitempty"`
+		CustomID string           `json:"custom_id,omitempty"`
+	}{CustomID: req.OrderID}
 	if req.Amount.Amount != 0 {
 		value, err := formatAmount(req.Amount)
 		if err != nil {

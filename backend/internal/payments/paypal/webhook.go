@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	paypalsdk "github.com/plutov/paypal/v4"
 
@@ -42,6 +43,9 @@ type Event struct {
 	CustomID string
 	// Amount is the captured or refunded amount; zero for order events.
 	Amount money.Money
+	// CreatedAt is the create_time of a capture or refund, zero when the
+	// resource has none or it is not RFC 3339.
+	CreatedAt time.Time
 }
 
 // webhookHeaders maps the verify-webhook-signature fields to the headers
@@ -117,6 +121,7 @@ type webhookEvent struct {
 type webhookResource struct {
 	ID                string                        `json:"id"`
 	CustomID          string                        `json:"custom_id"`
+	CreateTime        string                        `json:"create_time"`
 	Amount            *paypalsdk.PurchaseUnitAmount `json:"amount"`
 	PurchaseUnits     []paypalsdk.PurchaseUnit      `json:"purchase_units"`
 	Links             []paypalsdk.Link              `json:"links"`
@@ -163,6 +168,9 @@ func parseEvent(rawBody []byte) (Event, error) {
 		event.OrderID = resource.SupplementaryData.RelatedIDs.OrderID
 	}
 	event.CustomID = resource.CustomID
+	if created, err := time.Parse(time.RFC3339, resource.CreateTime); err == nil {
+		event.CreatedAt = created.UTC()
+	}
 	amount, err := parseAmount(resource.Amount)
 	if err != nil {
 		return Event{}, badEvent(event.Type+" event amount", err)

@@ -52,7 +52,10 @@ func TestVerifyWebhook_eventsOfAnOrder(t *testing.T) {
 	completed := signedEvent(t, f, f.config.WebhookID, sim.EventCaptureCompleted, f.sim.CaptureResource(payment.Reference))
 	want := Event{
 		ID: completed.ID, Type: EventCaptureCompleted, OrderID: checkout.Reference,
-		CaptureID: payment.Reference, CustomID: req.OrderID, Amount: req.Amount,
+		CaptureID: payment.Reference, CustomID: req.OrderID, Amount: req.Amount, CreatedAt: completed.CreatedAt,
+	}
+	if completed.CreatedAt.IsZero() {
+		t.Error("capture event has no create_time")
 	}
 	if completed != want {
 		t.Errorf("capture event = %+v, want %+v", completed, want)

@@ -31,7 +31,10 @@ func startStripeMock(t *testing.T) string {
 	}
 	port := freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	server := exec.CommandContext(ctx, binary, "-http-addr", fmt.Sprintf("127.0.0.1:%d", port))
+	// Without -https-addr stripe-mock also listens for HTTPS on port 12112
+	// of every interface, and fails when another copy holds that port.
+	server := exec.CommandContext(ctx, binary, "-http-addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"-https-addr", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
 	server.Stdout, server.Stderr = io.Discard, io.Discard
 	if err := server.Start(); err != nil {
 		cancel()
@@ -73,6 +76,7 @@ type recordingProxy struct {
 	forms []url.Values
 	keys  []string
 	paths []string
+	query []url.Values
 	*httptest.Server
 }
 
@@ -91,6 +95,7 @@ func newRecordingProxy(t *testing.T, target string) *recordingProxy {
 		proxy.forms = append(proxy.forms, form)
 		proxy.keys = append(proxy.keys, r.Header.Get("Idempotency-Key"))
 		proxy.paths = append(proxy.paths, r.URL.Path)
+		proxy.query = append(proxy.query, r.URL.Query())
 		proxy.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		forward.ServeHTTP(w, r)
@@ -152,6 +157,11 @@ func TestClient_StartCheckout_minorUnits(t *testing.T) {
 		if form.Get("mode") != "payment" || form.Get("client_reference_id") != orderID || form.Get("metadata[order_id]") != orderID {
 			t.Errorf("session form = %v", form)
 		}
+		// The PaymentIntent, and so its charge, carries the order id that
+		// refund events read.
+		if got := form.Get("payment_intent_data[metadata][order_id]"); got != orderID {
+			t.Errorf("payment_intent_data[metadata][order_id] = %q, want %q", got, orderID)
+		}
 		if key != "checkout-"+orderID {
 			t.Errorf("idempotency key = %q", key)
 		}
@@ -188,5 +198,35 @@ func TestClient_Refund_paymentIntentAndKey(t *testing.T) {
 func TestNewClient_requiresSecretKey(t *testing.T) {
 	if _, err := NewClient(Config{}); err == nil {
 		t.Fatal("NewClient without a key succeeded")
+	}
+}
+
+func TestClient_lookups(t *testing.T) {
+	proxy := newRecordingProxy(t, startStripeMock(t))
+	client, err := NewClient(Config{SecretKey: "sk_test_123", APIBase: proxy.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	refunds, err := client.ChargeRefunds(ctx, "ch_lookup_1")
+	if err != nil {
+		t.Fatalf("ChargeRefunds: %v", err)
+	}
+	for _, refund := range refunds {
+		if refund.ID == "" || refund.Currency == "" || refund.Status == "" {
+			t.Errorf("refund = %+v, want an id, a currency and a status", refund)
+		}
+	}
+	if _, err := client.PaymentIntentOrderID(ctx, "pi_lookup_1"); err != nil {
+		t.Fatalf("PaymentIntentOrderID: %v", err)
+	}
+	proxy.mu.Lock()
+	defer proxy.mu.Unlock()
+	wantPaths := []string{"/v1/refunds", "/v1/payment_intents/pi_lookup_1"}
+	if len(proxy.paths) != 2 || proxy.paths[0] != wantPaths[0] || proxy.paths[1] != wantPaths[1] {
+		t.Errorf("paths = %v, want %v", proxy.paths, wantPaths)
+	}
+	if got := proxy.query[0].Get("charge"); got != "ch_lookup_1" {
+		t.Errorf("refund list charge = %q, want ch_lookup_1", got)
 	}
 }

@@ -20,6 +20,7 @@ type Event struct {
 	ID      string
 	Type    string
 	Session Session // set for checkout.session.* events
+	Charge  Charge  // set for the refund events of RefundEventTypes
 }
 
 // Session is the part of a Checkout Session the store reads.
@@ -65,6 +66,14 @@ func ParseEvent(payload []byte) (Event, error) {
 		return Event{}, fmt.Errorf("decode stripe event: missing or invalid id or type")
 	}
 	event := Event{ID: wire.ID, Type: wire.Type}
+	if isRefundEvent(wire.Type) {
+		charge, err := parseRefundObject(wire.Type, wire.Data.Object)
+		if err != nil {
+			return Event{}, fmt.Errorf("decode stripe event %s: data.object: %w", wire.ID, err)
+		}
+		event.Charge = charge
+		return event, nil
+	}
 	if !strings.HasPrefix(wire.Type, "checkout.session.") {
 		return event, nil
 	}
@@ -76,7 +85,7 @@ func ParseEvent(payload []byte) (Event, error) {
 		ID:              session.ID,
 		OrderID:         session.ClientReferenceID,
 		PaymentStatus:   session.PaymentStatus,
-		PaymentIntentID: paymentIntentID(session.PaymentIntent),
+		PaymentIntentID: expandableID(session.PaymentIntent),
 		Currency:        strings.ToUpper(session.Currency),
 	}
 	if event.Session.OrderID == "" {
@@ -89,7 +98,9 @@ func ParseEvent(payload []byte) (Event, error) {
 	return event, nil
 }
 
-func paymentIntentID(raw json.RawMessage) string {
+// expandableID reads the id of an expandable field: the id itself, or the
+// id of the expanded object.
+func expandableID(raw json.RawMessage) string {
 	var id string
 	if json.Unmarshal(raw, &id) == nil {
 		return id

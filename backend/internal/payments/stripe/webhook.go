@@ -37,19 +37,33 @@ type PaymentRecorder interface {
 	RecordPayment(ctx context.Context, gateway string, payment payments.Payment) error
 }
 
+// RefundRecorder records a refund a gateway reports on its order, once per
+// refund reference, deciding on the event store. Errors of kind
+// apperr.KindConflict or KindInvalid are final. Every other error may pass
+// on a retry, such as an unknown order or one whose payment is not
+// recorded yet.
+type RefundRecorder interface {
+	RecordRefund(ctx context.Context, gateway string, refund payments.ReportedRefund) error
+}
+
 // Webhook handles Stripe webhook deliveries. It is safe for concurrent use.
 type Webhook struct {
 	// Secret returns the configured webhook signing secret.
 	Secret   func(ctx context.Context) (string, error)
 	Payments PaymentRecorder
-	Repo     *esrepo.Repository
-	Logger   zerolog.Logger
-	Now      func() time.Time
+	Refunds  RefundRecorder
+	// Lookup returns the Stripe API client that reads what a refund event
+	// lacks: the refunds of a charge, the order id of a PaymentIntent.
+	Lookup func(ctx context.Context) (ChargeLookup, error)
+	Repo   *esrepo.Repository
+	Logger zerolog.Logger
+	Now    func() time.Time
 }
 
 // Handle verifies payload against the Stripe-Signature header before it
-// reads it, then records a paid checkout.session.completed as OrderPaid once
-// per Stripe event id. It returns an error wrapping ErrInvalidSignature
+// reads it, then records a paid checkout.session.completed as OrderPaid
+// and each succeeded refund of a refund event as OrderRefunded, once per
+// Stripe event id. It returns an error wrapping ErrInvalidSignature
 // for a bad signature, which the sender must not retry; any other error
 // means the event is not recorded yet and should be sent again.
 func (w *Webhook) Handle(ctx context.Context, payload []byte, header string) error {
@@ -74,8 +88,12 @@ func (w *Webhook) Handle(ctx context.Context, payload []byte, header string) err
 	if err := w.apply(ctx, logger, event); err != nil {
 		return err
 	}
+	orderID := event.Session.OrderID
+	if orderID == "" {
+		orderID = event.Charge.OrderID
+	}
 	_, err = w.Repo.Append(ctx, stream, eventstore.NoStream(), StripeEventReceived{
-		EventID: event.ID, Type: event.Type, OrderID: event.Session.OrderID, ReceivedAt: w.Now().UTC(),
+		EventID: event.ID, Type: event.Type, OrderID: orderID, ReceivedAt: w.Now().UTC(),
 	})
 	if errors.Is(err, esrepo.ErrConflict) {
 		// A concurrent delivery of the same event reserved it first, and
@@ -99,9 +117,13 @@ func (w *Webhook) seen(ctx context.Context, stream string) (bool, error) {
 	return true, nil
 }
 
-// apply records the payment a paid checkout.session.completed reports.
-// Other events are acknowledged and reserved without effect.
+// apply records the payment of a paid checkout.session.completed and the
+// refunds of a refund event. Other events are acknowledged and reserved
+// without effect.
 func (w *Webhook) apply(ctx context.Context, logger zerolog.Logger, event Event) error {
+	if isRefundEvent(event.Type) {
+		return w.applyRefunds(ctx, logger, event.Charge)
+	}
 	session := event.Session
 	if event.Type != EventCheckoutSessionCompleted || session.PaymentStatus != "paid" {
 		logger.Debug().Msg("stripe event ignored")

@@ -100,8 +100,12 @@ func (s *Server) serveCapture(w http.ResponseWriter, r *http.Request) {
 	writeRaw(w, http.StatusCreated, body)
 }
 
+// refundRequest is the body of a capture refund. CustomID is the caller's
+// own id of the refund, which PayPal copies to the refund resource; a
+// refund made in PayPal's dashboard has none.
 type refundRequest struct {
-	Amount *amount `json:"amount"`
+	Amount   *amount `json:"amount"`
+	CustomID string  `json:"custom_id,omitempty"`
 }
 
 // serveRefund refunds a capture in full (no amount) or in part.
@@ -111,6 +115,12 @@ func (s *Server) serveRefund(w http.ResponseWriter, r *http.Request) {
 		writeInvalidRequest(w, "/", "MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")
 		return
 	}
+	s.refund(w, r, req)
+}
+
+// refund refunds the capture named in the request path by req.Amount, or
+// in full, for the API and for the dashboard test control.
+func (s *Server) refund(w http.ResponseWriter, r *http.Request, req refundRequest) {
 	if req.Amount != nil {
 		if field, issue := checkAmount(req.Amount); issue != "" {
 			writeInvalidRequest(w, "/amount/"+field, issue,
@@ -124,8 +134,7 @@ func (s *Server) serveRefund(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	c, ok := s.captures[r.PathValue("id")]
 	if !ok {
-		writeError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "The specified resource does not exist.",
-			errorDetail{Field: "capture_id", Issue: "INVALID_RESOURCE_ID", Description: "Specified resource ID does not exist."})
+		writeCaptureNotFound(w)
 		return
 	}
 	captured, _ := money.ParseAmount(c.Amount.Value)
@@ -152,7 +161,7 @@ func (s *Server) serveRefund(w http.ResponseWriter, r *http.Request) {
 		ID:         s.nextID("SIMR"),
 		Status:     refundCompleted,
 		Amount:     &amount{CurrencyCode: c.Amount.CurrencyCode, Value: refundAmount.Format(digits)},
-		CustomID:   c.CustomID,
+		CustomID:   req.CustomID,
 		CreateTime: time.Now().UTC().Format(time.RFC3339),
 	}
 	rf.Links = []link{
@@ -166,6 +175,28 @@ func (s *Server) serveRefund(w http.ResponseWriter, r *http.Request) {
 		c.Status = CaptureRefunded
 	}
 	writeRaw(w, http.StatusCreated, s.marshalLocked(rf))
+}
+
+// serveGetCapture returns a capture with its custom_id, as
+// GET /v2/payments/captures/{id} does.
+func (s *Server) serveGetCapture(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	c, ok := s.captures[r.PathValue("id")]
+	var body []byte
+	if ok {
+		body = s.marshalLocked(c)
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeCaptureNotFound(w)
+		return
+	}
+	writeRaw(w, http.StatusOK, body)
+}
+
+func writeCaptureNotFound(w http.ResponseWriter) {
+	writeError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "The specified resource does not exist.",
+		errorDetail{Field: "capture_id", Issue: "INVALID_RESOURCE_ID", Description: "Specified resource ID does not exist."})
 }
 
 // CaptureStatus returns the status of the capture with id, such as

@@ -1,7 +1,7 @@
 // Package paypal simulates the parts of the PayPal REST API that esimScan
 // uses, on loopback, for tests and demos: the OAuth 2.0 client-credentials
-// token, Orders v2 (create, get, capture), the approval page, capture
-// refunds, and webhook signature verification. Responses are idempotent by
+// token, Orders v2 (create, get, capture), the approval page, captures
+// (get, refund), and webhook signature verification. Responses are idempotent by
 // the PayPal-Request-Id header, and failures (401, 429, 500, slow or
 // malformed answers) can be injected. Test controls under /_sim/ hand out
 // signed webhook deliveries over HTTP (see PathControl).
@@ -95,6 +95,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST "+PathOrders, s.authorized(s.idempotently(s.serveCreateOrder)))
 	s.mux.HandleFunc("GET "+PathOrders+"/{id}", s.authorized(s.serveGetOrder))
 	s.mux.HandleFunc("POST "+PathOrders+"/{id}/capture", s.authorized(s.idempotently(s.serveCapture)))
+	s.mux.HandleFunc("GET "+PathCaptures+"/{id}", s.authorized(s.serveGetCapture))
 	s.mux.HandleFunc("POST "+PathCaptures+"/{id}/refund", s.authorized(s.idempotently(s.serveRefund)))
 	s.mux.HandleFunc("POST "+PathVerifyWebhook, s.authorized(s.serveVerifyWebhook))
 	s.mux.HandleFunc("GET "+PathApprove, s.serveApprove)

@@ -16,6 +16,9 @@ import (
 //	POST /_sim/webhook      {"webhook_id", "event_type", "order_id"?, "capture_id"?}
 //	                        → {"headers": {...}, "body": "..."}, a signed delivery
 //	GET  /_sim/orders/{id}  an order, its captures and what they refunded
+//	POST /_sim/captures/{id}/refund  {"amount"?: {"currency_code", "value"}}
+//	                        → the refund, made as in PayPal's dashboard:
+//	                        no PayPal-Request-Id and no custom_id
 const PathControl = "/_sim/"
 
 // maxControlBody bounds the control request bodies the simulator reads.
@@ -59,6 +62,22 @@ type captureControlView struct {
 func (s *Server) controlRoutes() {
 	s.mux.HandleFunc("POST "+PathControl+"webhook", s.serveWebhookControl)
 	s.mux.HandleFunc("GET "+PathControl+"orders/{id}", s.serveOrderControl)
+	s.mux.HandleFunc("POST "+PathControl+"captures/{id}/refund", s.serveDashboardRefund)
+}
+
+// serveDashboardRefund refunds a capture as a merchant does in PayPal's
+// dashboard, without the store's API call, so the store learns of it only
+// through the PAYMENT.CAPTURE.REFUNDED webhook.
+func (s *Server) serveDashboardRefund(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Amount *amount `json:"amount"`
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
+	if err != nil || len(data) > maxControlBody || (len(data) > 0 && json.Unmarshal(data, &req) != nil) {
+		writeInvalidRequest(w, "/", "MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")
+		return
+	}
+	s.refund(w, r, refundRequest{Amount: req.Amount})
 }
 
 func (s *Server) serveWebhookControl(w http.ResponseWriter, r *http.Request) {
