@@ -26,6 +26,15 @@ func TestTopUps_liveAiralo(t *testing.T) {
 	})
 }
 
+func TestTopUps_liveESIMGo(t *testing.T) {
+	binaryPath(t)
+	t.Parallel()
+	// eSIM Go keeps no client reference on an order, so no field of the
+	// simulator's top-ups names the top-up order. The store sold one
+	// top-up, so the simulator must have applied exactly one bundle.
+	runLiveTopUp(t, "esim-go", func(map[string]any, string) bool { return true })
+}
+
 // runLiveTopUp sells one eSIM of the provider with the live driver, then a
 // top-up of it, and checks that the provider's simulator sold exactly one
 // top-up that soldFor matches to the top-up order.

@@ -160,7 +160,9 @@ func (c *catalog) remove(name string) bool {
 
 // serveCatalogue writes one page: {"bundles", "pageCount", "rows",
 // "pageSize"}. Pages start at 1 (0 is read as 1), perPage defaults to
-// DefaultPerPage, and a page past the end has no bundles. With
+// DefaultPerPage, and a page past the end has no bundles. countries, a
+// comma-separated list of ISO codes, keeps the bundles covering one of
+// them. With
 // Options.PageOverlap, later pages start early. The bundles are encoded
 // one at a time, outside the server's lock.
 func (s *Server) serveCatalogue(w http.ResponseWriter, r *http.Request) {
@@ -168,18 +170,7 @@ func (s *Server) serveCatalogue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	rows := s.catalog.rows()
-	start := (page - 1) * perPage
-	if page > 1 {
-		start = max(start-s.opts.PageOverlap, 0)
-	}
-	end := min(page*perPage, rows)
-	bundles := make([]Bundle, 0, max(end-start, 0))
-	for i := start; i < end; i++ {
-		bundles = append(bundles, s.catalog.at(i))
-	}
-	s.mu.Unlock()
+	bundles, rows := s.cataloguePage(page, perPage, countriesFilter(r))
 
 	pageCount := (rows + perPage - 1) / perPage
 	w.Header().Set("Content-Type", "application/json")
@@ -199,6 +190,35 @@ func (s *Server) serveCatalogue(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, _ = fmt.Fprintf(w, `],"pageCount":%d,"rows":%d,"pageSize":%d}`, pageCount, rows, perPage)
+}
+
+// cataloguePage returns the bundles of one page and the number of rows,
+// counting only bundles with a country in codes when codes is not empty.
+func (s *Server) cataloguePage(page, perPage int, codes []string) ([]Bundle, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := s.catalog.rows()
+	at := s.catalog.at
+	if len(codes) > 0 {
+		var matching []Bundle
+		for i := range rows {
+			if bundle := s.catalog.at(i); matchesCountries(bundle, codes) {
+				matching = append(matching, bundle)
+			}
+		}
+		rows = len(matching)
+		at = func(i int) Bundle { return matching[i] }
+	}
+	start := (page - 1) * perPage
+	if page > 1 {
+		start = max(start-s.opts.PageOverlap, 0)
+	}
+	end := min(page*perPage, rows)
+	bundles := make([]Bundle, 0, max(end-start, 0))
+	for i := start; i < end; i++ {
+		bundles = append(bundles, at(i))
+	}
+	return bundles, rows
 }
 
 // pageParams reads page and perPage, writing a 400 when either is not a

@@ -17,6 +17,7 @@ const (
 	FailUnauthorized = "401"       // HTTP 401 {"message": "Unauthorized"}
 	FailRateLimited  = "429"       // HTTP 429 {"message": "Rate limit exceeded"} with Retry-After
 	FailServerError  = "500"       // HTTP 500 {"message": "Internal Server Error"}
+	FailServerAfter  = "500-after" // the call runs (an order is charged), then HTTP 500 replaces its response
 	FailUnavailable  = "503"       // HTTP 503 "Processing", with Retry-After when set
 	FailSlow         = "slow"      // the normal response, held back DelayMS after it was produced
 	FailMalformed    = "malformed" // HTTP 200, truncated JSON
@@ -113,6 +114,9 @@ func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request, path stri
 		_, _ = w.Write([]byte("<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>"))
 	case FailSlow:
 		serveSlowly(w, r, handler, time.Duration(failure.DelayMS)*time.Millisecond)
+	case FailServerAfter:
+		handler(&bufferedResponse{header: http.Header{}, status: http.StatusOK}, r)
+		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 	default:
 		writeMessage(w, http.StatusInternalServerError, "unknown failure mode "+failure.Mode)
 	}
@@ -172,11 +176,13 @@ type catalogChange struct {
 
 // serveControl serves the test controls:
 //
-//	POST   /_sim/fail      a Failure; DELETE clears them
-//	POST   /_sim/catalog   {"upsert": [bundle...], "remove": ["name"...]}
-//	POST   /_sim/balance   {"balance": "3125.60"}
-//	GET    /_sim/orders    the charged orders
-//	GET    /_sim/requests  the calls received
+//	POST   /_sim/fail          a Failure; DELETE clears them
+//	POST   /_sim/catalog       {"upsert": [bundle...], "remove": ["name"...]}
+//	POST   /_sim/balance       {"balance": "3125.60"}
+//	GET    /_sim/orders        the charged orders
+//	GET    /_sim/topups        the bundles applied to issued eSIMs
+//	POST   /_sim/incompatible  {"bundles": ["name"...]}, bundles that top up no eSIM
+//	GET    /_sim/requests      the calls received
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path string) {
 	switch r.Method + " " + path {
 	case "POST /_sim/fail":
@@ -213,6 +219,17 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path strin
 		writeJSON(w, http.StatusOK, map[string]string{"balance": balance.String()})
 	case "GET /_sim/orders":
 		writeJSON(w, http.StatusOK, s.Orders())
+	case "GET /_sim/topups":
+		writeJSON(w, http.StatusOK, s.TopUps())
+	case "POST /_sim/incompatible":
+		var body struct {
+			Bundles []string `json:"bundles"`
+		}
+		if !decodeControl(w, r, &body) {
+			return
+		}
+		s.MarkIncompatible(body.Bundles...)
+		writeJSON(w, http.StatusOK, map[string]int{"incompatible": len(body.Bundles)})
 	case "GET /_sim/requests":
 		writeJSON(w, http.StatusOK, s.Requests())
 	default:

@@ -36,10 +36,11 @@ type Order struct {
 
 // OrderLine is one bundle of an order.
 type OrderLine struct {
-	Item         string `json:"item"`
-	Quantity     int    `json:"quantity"`
-	PricePerUnit string `json:"pricePerUnit"`
-	SubTotal     string `json:"subTotal"`
+	Item         string   `json:"item"`
+	Quantity     int      `json:"quantity"`
+	PricePerUnit string   `json:"pricePerUnit"`
+	SubTotal     string   `json:"subTotal"`
+	ICCIDs       []string `json:"iccids,omitempty"` // the eSIMs a top-up line applies the bundle to
 }
 
 // ESIM is one generated eSIM with the bundle assigned to it.
@@ -110,7 +111,9 @@ func (s *Server) serveOrder(w http.ResponseWriter, r *http.Request) {
 	for _, line := range lines {
 		placed.Lines = append(placed.Lines, line.OrderLine)
 	}
-	if !s.opts.AsyncOrders {
+	// A top-up is assigned at once, as eSIM Go usually does, even with
+	// AsyncOrders.
+	if !s.opts.AsyncOrders || placed.isTopUp() {
 		s.assign(placed)
 	}
 	s.orders = append(s.orders, placed)
@@ -134,8 +137,11 @@ func (s *Server) priceOrder(req orderRequest) ([]pricedLine, money.Amount, strin
 			return nil, 0, "order item type must be bundle"
 		case item.Quantity < 1 || item.Quantity > 1000:
 			return nil, 0, "quantity must be between 1 and 1000"
-		case len(item.ICCIDs) > 0:
-			return nil, 0, "top-ups of existing eSIMs (iccids) are not simulated"
+		}
+		if len(item.ICCIDs) > 0 {
+			if message := s.checkTopUpLine(req.Assign, item.Item, item.Quantity, item.ICCIDs, item.AllowReassign); message != "" {
+				return nil, 0, message
+			}
 		}
 		bundle, ok := s.catalog.lookup(item.Item)
 		if !ok {
@@ -148,9 +154,12 @@ func (s *Server) priceOrder(req orderRequest) ([]pricedLine, money.Amount, strin
 		subTotal := unit * money.Amount(item.Quantity)
 		total += subTotal
 		lines = append(lines, pricedLine{
-			OrderLine: OrderLine{Item: bundle.Name, Quantity: item.Quantity, PricePerUnit: unit.String(), SubTotal: subTotal.String()},
-			unit:      unit,
-			subTotal:  subTotal,
+			OrderLine: OrderLine{
+				Item: bundle.Name, Quantity: item.Quantity, PricePerUnit: unit.String(), SubTotal: subTotal.String(),
+				ICCIDs: append([]string(nil), item.ICCIDs...),
+			},
+			unit:     unit,
+			subTotal: subTotal,
 		})
 	}
 	return lines, total, ""
@@ -164,6 +173,10 @@ func (s *Server) assign(placed *Order) {
 		return
 	}
 	for _, line := range placed.Lines {
+		if len(line.ICCIDs) > 0 {
+			placed.ESIMs = append(placed.ESIMs, s.toppedUp(line)...)
+			continue
+		}
 		for range line.Quantity {
 			s.sequence++
 			placed.ESIMs = append(placed.ESIMs, ESIM{
@@ -179,10 +192,14 @@ func (s *Server) assign(placed *Order) {
 func (s *Server) validateView(lines []pricedLine, total money.Amount) map[string]any {
 	items := make([]map[string]any, 0, len(lines))
 	for _, line := range lines {
-		items = append(items, map[string]any{
+		item := map[string]any{
 			"type": "bundle", "item": line.Item, "quantity": line.Quantity,
 			"subTotal": json.Number(line.SubTotal), "pricePerUnit": json.Number(line.PricePerUnit),
-		})
+		}
+		if len(line.ICCIDs) > 0 {
+			item["iccids"] = line.ICCIDs
+		}
+		items = append(items, item)
 	}
 	return map[string]any{
 		"order": items, "total": json.Number(total.String()), "valid": true, "currency": s.opts.Currency,
@@ -198,7 +215,7 @@ func (s *Server) orderView(placed *Order, withESIMs bool) map[string]any {
 		item := map[string]any{
 			"type": "bundle", "item": line.Item, "quantity": line.Quantity, "allowReassign": false,
 			"subTotal": json.Number(line.SubTotal), "pricePerUnit": json.Number(line.PricePerUnit),
-			"iccids": []string{},
+			"iccids": nonNil(line.ICCIDs),
 		}
 		if withESIMs {
 			esims := []map[string]string{}
@@ -244,7 +261,11 @@ func (s *Server) Orders() []Order {
 	orders := make([]Order, 0, len(s.orders))
 	for _, placed := range s.orders {
 		copied := *placed
-		copied.Lines = append([]OrderLine(nil), placed.Lines...)
+		copied.Lines = make([]OrderLine, 0, len(placed.Lines))
+		for _, line := range placed.Lines {
+			line.ICCIDs = append([]string(nil), line.ICCIDs...)
+			copied.Lines = append(copied.Lines, line)
+		}
 		copied.ESIMs = append([]ESIM(nil), placed.ESIMs...)
 		orders = append(orders, copied)
 	}

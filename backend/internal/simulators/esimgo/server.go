@@ -1,7 +1,9 @@
 // Package esimgo simulates the eSIM Go API v2.4 on loopback for tests, the
 // CLI and the demo sandbox: X-API-Key authentication rejected with 403,
 // the organisation and its balance, the paged catalogue, validated and
-// charged orders with an order list, and eSIM assignments. Control
+// charged orders with an order list, eSIM assignments, and top-ups: bundles
+// ordered with iccids, the bundles applied to an eSIM and the
+// compatibility check. Control
 // endpoints under /_sim/ inject failures and change the catalogue at
 // runtime.
 //
@@ -83,9 +85,11 @@ type Server struct {
 	orders    []*Order // oldest first
 	byRef     map[string]*Order
 	validated int
-	failures  []Failure
-	requests  []Request
-	sequence  int64
+	// incompatible names the bundles that top up no eSIM.
+	incompatible map[string]bool
+	failures     []Failure
+	requests     []Request
+	sequence     int64
 }
 
 // Request is one call the simulator received, for assertions in tests.
@@ -123,6 +127,8 @@ func New(opts Options) *Server {
 		balance: balance,
 		catalog: newCatalog(opts.Packages),
 		byRef:   map[string]*Order{},
+
+		incompatible: map[string]bool{},
 	}
 }
 
@@ -180,6 +186,8 @@ func (s *Server) apiHandler(method, path string) http.HandlerFunc {
 		return s.serveOrderDetail
 	case method == http.MethodGet && path == PathAssignments:
 		return s.serveAssignments
+	case method == http.MethodGet:
+		return s.esimHandler(path)
 	default:
 		return nil
 	}

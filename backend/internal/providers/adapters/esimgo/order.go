@@ -21,10 +21,11 @@ import (
 const lookupSlack = 2 * time.Minute
 
 type orderLine struct {
-	Type          string `json:"type"`
-	Quantity      int    `json:"quantity"`
-	Item          string `json:"item"`
-	AllowReassign bool   `json:"allowReassign"`
+	Type          string   `json:"type"`
+	Quantity      int      `json:"quantity"`
+	Item          string   `json:"item"`
+	ICCIDs        []string `json:"iccids,omitempty"` // existing eSIMs to top up
+	AllowReassign bool     `json:"allowReassign"`
 }
 
 type orderBody struct {
@@ -38,6 +39,7 @@ type orderBody struct {
 type orderResponse struct {
 	Order []struct {
 		ESIMs        []rawESIM    `json:"esims"`
+		ICCIDs       []string     `json:"iccids"` // the eSIMs the bundle went on, top-ups included
 		Item         string       `json:"item"`
 		Quantity     int          `json:"quantity"`
 		PricePerUnit *json.Number `json:"pricePerUnit"`
