@@ -152,8 +152,21 @@ func TestCustomer_passwordReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	resetToken := f.tokenFrom(t, address, 2)
+	first, err := f.service.Login(ctx, address, f.password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.service.Login(ctx, address, f.password)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := f.service.ConfirmPasswordReset(ctx, resetToken, "a brand new password"); err != nil {
 		t.Fatalf("confirm reset: %v", err)
+	}
+	for _, old := range []customersapp.Session{first, second} {
+		if _, err := f.service.Authenticate(ctx, old.Token); err == nil {
+			t.Error("a session opened with the old password survived the reset")
+		}
 	}
 	if err := f.service.ConfirmPasswordReset(ctx, resetToken, "another new password"); err == nil {
 		t.Error("a used reset token was accepted again")
@@ -193,6 +206,9 @@ func TestCustomer_erase(t *testing.T) {
 	}
 	if len(events) != 1 || events[0].Type != domain.EventCustomerErased || headAfter != events[0].Position {
 		t.Errorf("erasure appended %d events, want exactly one CustomerErased", len(events))
+	}
+	if _, err := f.service.Authenticate(ctx, session.Token); err == nil {
+		t.Error("the erased customer's session still authenticates")
 	}
 	after, err := f.service.Customer(ctx, session.CustomerID)
 	if err != nil || after.Email != customersapp.ErasedEmail || !after.Erased {

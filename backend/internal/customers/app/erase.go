@@ -47,6 +47,9 @@ func (s *Service) Erase(ctx context.Context, customerID string) (eventstore.Appe
 	if err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("erase customer %s: %w", customerID, err)
 	}
+	if err := s.revokeSessions(ctx, customerID); err != nil {
+		s.logger.Error().Err(err).Str("customer_id", customerID).Msg("end sessions of erased customer failed")
+	}
 	s.logger.Info().Str("customer_id", customerID).Msg("customer erased")
 	return result, nil
 }

@@ -81,6 +81,11 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 	if err != nil {
 		return fmt.Errorf("reset password of customer %s: %w", customerID, err)
 	}
+	// A reset usually follows a lost or stolen password, so every session
+	// opened with the old one ends.
+	if err := s.revokeSessions(ctx, customerID); err != nil {
+		s.logger.Error().Err(err).Str("customer_id", customerID).Msg("end sessions after password reset failed")
+	}
 	s.logger.Info().Str("customer_id", customerID).Msg("customer password reset")
 	return nil
 }

@@ -34,6 +34,23 @@ func sessionKey(token string) string {
 	return "customersession:" + hex.EncodeToString(sum[:])
 }
 
+// sessionIndexKey is the set of the session keys of one customer, so that
+// erasure and a password reset can end every session of the customer.
+func sessionIndexKey(customerID string) string { return "customersessions:" + customerID }
+
+// revokeSessions ends every session of the customer.
+func (s *Service) revokeSessions(ctx context.Context, customerID string) error {
+	index := sessionIndexKey(customerID)
+	keys, err := s.redis.SMembers(ctx, index).Result()
+	if err != nil {
+		return fmt.Errorf("list sessions of customer %s: %w", customerID, err)
+	}
+	if err := s.redis.Del(ctx, append(keys, index)...).Err(); err != nil {
+		return fmt.Errorf("end sessions of customer %s: %w", customerID, err)
+	}
+	return nil
+}
+
 // Login checks a customer's email and password and opens a session.
 // Unknown emails, erased customers and wrong passwords return the same
 // Unauthorized error after the same hashing work. An unverified email is
@@ -128,7 +145,14 @@ func (s *Service) openSession(ctx context.Context, customerID string) (Session, 
 	if err != nil {
 		return Session{}, fmt.Errorf("encode customer session: %w", err)
 	}
-	if err := s.redis.Set(ctx, sessionKey(session.Token), value, s.sessionTTL).Err(); err != nil {
+	index := sessionIndexKey(customerID)
+	_, err = s.redis.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.Set(ctx, sessionKey(session.Token), value, s.sessionTTL)
+		tx.SAdd(ctx, index, sessionKey(session.Token))
+		tx.Expire(ctx, index, s.sessionTTL)
+		return nil
+	})
+	if err != nil {
 		return Session{}, fmt.Errorf("store session of customer %s: %w", customerID, err)
 	}
 	s.logger.Info().Str("customer_id", customerID).Msg("customer signed in")
