@@ -62,6 +62,19 @@ func TestCustomers_accountOrderAndErasure(t *testing.T) {
 		t.Errorf("order opened by session shows email %v, want %s", email, address)
 	}
 	newClient(t, admin.base).expect(404, "GET", "/api/orders/"+orderID, nil)
+
+	// The account also pays an order without its token: the session and
+	// its CSRF token stand in for it, and nobody else's do.
+	admin.expect(200, "PUT", "/api/admin/settings/payments/manual",
+		map[string]any{"enabled": true, "instructions": "Pay to the test account."})
+	unpaid := customer.expect(201, "POST", "/api/orders", map[string]any{"package_id": packages[0]["id"], "email": address}).object(t)
+	checkoutPath := "/api/orders/" + unpaid["id"].(string) + "/checkout"
+	manual := map[string]string{"gateway": "manual"}
+	customer.expect(403, "POST", checkoutPath, manual, "X-CSRF-Token", "")
+	if instructions := customer.expect(200, "POST", checkoutPath, manual).object(t)["instructions"]; instructions != "Pay to the test account." {
+		t.Errorf("checkout by session gave instructions %v", instructions)
+	}
+	newClient(t, admin.base).expect(404, "POST", checkoutPath, manual)
 	customer.expect(204, "POST", "/api/customers/logout", nil)
 	customer.expect(401, "GET", "/api/customers/me/orders", nil)
 	customer.expect(404, "GET", "/api/orders/"+orderID, nil)

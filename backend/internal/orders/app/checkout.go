@@ -27,6 +27,7 @@ type Gateways interface {
 type StartCheckout struct {
 	OrderID     string `json:"-"`
 	AccessToken string `json:"-"`
+	CustomerID  string `json:"-"` // the signed-in customer, who may pay the account's orders without the token
 	Gateway     string `json:"gateway" validate:"required,oneof=stripe paypal manual"`
 	StoreURL    string `json:"-"`
 }
@@ -40,7 +41,8 @@ type Checkout struct {
 }
 
 // StartCheckout starts the payment of a pending order and records
-// CheckoutStarted. An unknown order and a wrong token are a NotFound error
+// CheckoutStarted. It needs the order's token, or the signed-in customer
+// whose account placed the order. An unknown order and a wrong token are a NotFound error
 // with code "order_not_found"; a gateway that is disabled or not
 // configured is an Invalid error naming "gateway"; a paid or cancelled
 // order is a Conflict error. Starting again returns a new checkout from the
@@ -49,7 +51,8 @@ func (s *Service) StartCheckout(ctx context.Context, cmd StartCheckout) (Checkou
 	if err := apperr.Validate(cmd); err != nil {
 		return Checkout{}, err
 	}
-	if !validOrderID(cmd.OrderID) || cmd.AccessToken == "" {
+	access := Access{Token: cmd.AccessToken, CustomerID: cmd.CustomerID}
+	if !validOrderID(cmd.OrderID) || access.empty() {
 		return Checkout{}, errOrderNotFound()
 	}
 	loaded, err := s.loadOrder(ctx, cmd.OrderID)
@@ -57,7 +60,7 @@ func (s *Service) StartCheckout(ctx context.Context, cmd StartCheckout) (Checkou
 		return Checkout{}, err
 	}
 	order := loaded.order
-	if !order.Exists() || !TokenMatches(order.AccessTokenHash(), cmd.AccessToken) {
+	if !order.Exists() || !access.opens(order.AccessTokenHash(), loaded.customerID) {
 		return Checkout{}, errOrderNotFound()
 	}
 	if err := order.CheckPayable(); err != nil {

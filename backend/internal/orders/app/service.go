@@ -169,9 +169,10 @@ func validOrderID(id string) bool {
 // loadedOrder is an order rebuilt from its stream, with the state of the
 // stream it was read at.
 type loadedOrder struct {
-	order    *domain.Order
-	expected eventstore.ExpectedRevision
-	current  eventstore.AppendResult // revision and position of the last event
+	order      *domain.Order
+	customerID string // the account that placed the order, "" for a guest
+	expected   eventstore.ExpectedRevision
+	current    eventstore.AppendResult // revision and position of the last event
 }
 
 // loadOrder rebuilds an order and returns the revision to append with.
@@ -179,6 +180,15 @@ func (s *Service) loadOrder(ctx context.Context, orderID string) (loadedOrder, e
 	loaded := loadedOrder{order: &domain.Order{}}
 	expected, err := s.repo.Load(ctx, streamOf(orderID), func(event eventstore.RecordedEvent) error {
 		loaded.current = eventstore.AppendResult{NextRevision: event.Revision, Position: event.Position}
+		if event.Type == domain.EventOrderPlaced {
+			var placed struct {
+				CustomerID string `json:"customer_id"`
+			}
+			if err := decodeEvent(event, &placed); err != nil {
+				return err
+			}
+			loaded.customerID = placed.CustomerID
+		}
 		return loaded.order.Apply(event.Type, event.Data)
 	})
 	if err != nil {

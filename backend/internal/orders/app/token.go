@@ -36,3 +36,22 @@ func TokenMatches(hash, token string) bool {
 	}
 	return subtle.ConstantTimeCompare([]byte(hash), []byte(HashToken(token))) == 1
 }
+
+// Access is what a request shows to act on an order: the order's access
+// token, or the id of the signed-in customer whose account placed it.
+type Access struct {
+	Token      string
+	CustomerID string
+}
+
+// empty reports whether the request shows neither.
+func (a Access) empty() bool { return a.Token == "" && a.CustomerID == "" }
+
+// opens reports whether a opens an order whose access token hashes to
+// tokenHash and whose OrderPlaced names customerID ("" for a guest order).
+func (a Access) opens(tokenHash, customerID string) bool {
+	if TokenMatches(tokenHash, a.Token) {
+		return true
+	}
+	return a.CustomerID != "" && subtle.ConstantTimeCompare([]byte(a.CustomerID), []byte(customerID)) == 1
+}

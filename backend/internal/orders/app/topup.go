@@ -52,6 +52,7 @@ func (s *Service) UseProviderMargins(margins ProviderMargins) {
 type PlaceTopUp struct {
 	OrderID     string `json:"-"`
 	AccessToken string `json:"-"`
+	CustomerID  string `json:"-"` // the signed-in customer, who may top up the account's orders without the token
 	PackageID   string `json:"package_id" validate:"required,max=64"`
 	ICCID       string `json:"iccid" validate:"omitempty,max=32"`
 }
@@ -61,12 +62,13 @@ func errTopUpNotSupported(message string) error {
 }
 
 // ListTopUps returns the packages the provider offers to top up an eSIM of
-// the order, priced with the provider's margin. An unknown order and a
-// wrong token are NotFound "order_not_found"; an order that is not issued,
+// the order, priced with the provider's margin. access is the order's token
+// or the account that placed it. An unknown order and a wrong token are
+// NotFound "order_not_found"; an order that is not issued,
 // or whose provider does not sell top-ups, is a Conflict
 // "topup_not_supported".
-func (s *Service) ListTopUps(ctx context.Context, orderID, accessToken, iccid string) (TopUps, error) {
-	parent, err := s.loadTopUpParent(ctx, orderID, accessToken)
+func (s *Service) ListTopUps(ctx context.Context, orderID string, access Access, iccid string) (TopUps, error) {
+	parent, err := s.loadTopUpParent(ctx, orderID, access)
 	if err != nil {
 		return TopUps{}, err
 	}
@@ -92,7 +94,8 @@ func (s *Service) PlaceTopUp(ctx context.Context, cmd PlaceTopUp) (PlacedOrder, 
 	if err := apperr.Validate(cmd); err != nil {
 		return PlacedOrder{}, err
 	}
-	topUps, err := s.ListTopUps(ctx, cmd.OrderID, cmd.AccessToken, cmd.ICCID)
+	access := Access{Token: cmd.AccessToken, CustomerID: cmd.CustomerID}
+	topUps, err := s.ListTopUps(ctx, cmd.OrderID, access, cmd.ICCID)
 	if err != nil {
 		return PlacedOrder{}, err
 	}
@@ -106,7 +109,7 @@ func (s *Service) PlaceTopUp(ctx context.Context, cmd PlaceTopUp) (PlacedOrder, 
 	if chosen == nil {
 		return PlacedOrder{}, apperr.Invalid("package_id", "package_unavailable", "package_id names no top-up of this eSIM")
 	}
-	parent, err := s.loadTopUpParent(ctx, cmd.OrderID, cmd.AccessToken)
+	parent, err := s.loadTopUpParent(ctx, cmd.OrderID, access)
 	if err != nil {
 		return PlacedOrder{}, err
 	}
@@ -193,8 +196,8 @@ func (p topUpParent) keyHolder() string {
 	return p.guestID
 }
 
-func (s *Service) loadTopUpParent(ctx context.Context, orderID, accessToken string) (topUpParent, error) {
-	if !validOrderID(orderID) || accessToken == "" {
+func (s *Service) loadTopUpParent(ctx context.Context, orderID string, access Access) (topUpParent, error) {
+	if !validOrderID(orderID) || access.empty() {
 		return topUpParent{}, errOrderNotFound()
 	}
 	parent := topUpParent{order: &domain.Order{}}
@@ -217,7 +220,7 @@ func (s *Service) loadTopUpParent(ctx context.Context, orderID, accessToken stri
 	if err != nil {
 		return topUpParent{}, fmt.Errorf("load order %s: %w", orderID, err)
 	}
-	if !parent.order.Exists() || !TokenMatches(parent.order.AccessTokenHash(), accessToken) {
+	if !parent.order.Exists() || !access.opens(parent.order.AccessTokenHash(), parent.customerID) {
 		return topUpParent{}, errOrderNotFound()
 	}
 	return parent, nil

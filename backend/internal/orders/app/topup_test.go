@@ -103,7 +103,7 @@ func TestTopUp_listPricesWithProviderMargin(t *testing.T) {
 	f.setMargin(t, "airalo", "20")
 	parent := f.issuedOrder(t)
 
-	topUps, err := f.service.ListTopUps(context.Background(), parent.ID, parent.AccessToken, "")
+	topUps, err := f.service.ListTopUps(context.Background(), parent.ID, Access{Token: parent.AccessToken}, "")
 
 	if err != nil {
 		t.Fatalf("ListTopUps: %v", err)

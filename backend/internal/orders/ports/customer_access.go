@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	customersapp "esimscan/backend/internal/customers/app"
+	ordersapp "esimscan/backend/internal/orders/app"
 	"esimscan/backend/internal/platform/apperr"
 	orderviews "esimscan/projections/orders"
 )
@@ -93,8 +94,8 @@ func (h handlers) sessionCustomer(c *fiber.Ctx) (string, error) {
 }
 
 // customerActive reports whether the customer exists and is not erased.
-// Erasure leaves open sessions in place until they expire, so a session
-// alone does not prove the account still exists.
+// Erasure ends the customer's sessions, but a session read just before
+// the erasure must not act for the erased account either.
 func (h handlers) customerActive(ctx context.Context, customerID string) (bool, error) {
 	customer, err := h.customerAuthenticator().Customer(ctx, customerID)
 	if appErr, ok := apperr.As(err); ok && appErr.Kind == apperr.KindNotFound {
@@ -111,4 +112,48 @@ func (h handlers) customerActive(ctx context.Context, customerID string) (bool, 
 func isOrderNotFound(err error) bool {
 	appErr, ok := apperr.As(err)
 	return ok && appErr.Kind == apperr.KindNotFound && appErr.Code == "order_not_found"
+}
+
+// readAccess returns what a read request shows to open an order: the
+// X-Order-Token header and the customer of a valid session cookie, with no
+// CSRF check because a read changes nothing.
+func (h handlers) readAccess(c *fiber.Ctx) (ordersapp.Access, error) {
+	access := ordersapp.Access{Token: c.Get(OrderTokenHeader)}
+	customerID, err := h.sessionCustomer(c)
+	if err != nil || customerID == "" {
+		return access, err
+	}
+	active, err := h.customerActive(c.UserContext(), customerID)
+	if err != nil || !active {
+		return access, err
+	}
+	access.CustomerID = customerID
+	return access, nil
+}
+
+// commandAccess returns what a command shows to act on an order: the
+// X-Order-Token header when it is sent, else the signed-in customer of
+// the session cookie, whose CSRF token must then come as X-CSRF-Token. A
+// request with the order's token never needs the session, so a signed-in
+// buyer holding the private link is not asked for the CSRF token.
+func (h handlers) commandAccess(c *fiber.Ctx) (ordersapp.Access, error) {
+	if token := c.Get(OrderTokenHeader); token != "" {
+		return ordersapp.Access{Token: token}, nil
+	}
+	sessions := h.customerSessions()
+	cookie := c.Cookies(CustomerSessionCookie)
+	if sessions == nil || cookie == "" {
+		return ordersapp.Access{}, nil
+	}
+	customerID, err := sessions.SessionCustomer(c.UserContext(), cookie, c.Get(CustomerCSRFHeader))
+	if err != nil || customerID == "" {
+		return ordersapp.Access{}, err
+	}
+	if h.customerAuthenticator() != nil {
+		active, err := h.customerActive(c.UserContext(), customerID)
+		if err != nil || !active {
+			return ordersapp.Access{}, err
+		}
+	}
+	return ordersapp.Access{CustomerID: customerID}, nil
 }

@@ -36,6 +36,8 @@ type Service interface {
 	RefundOrder(ctx context.Context, cmd ordersapp.RefundOrder) (eventstore.AppendResult, error)
 }
 
+var _ Service = (*ordersapp.Service)(nil)
+
 // Views is the orders read model.
 type Views interface {
 	Order(ctx context.Context, id string) (orderviews.OrderView, error)

@@ -15,7 +15,11 @@ func (h handlers) checkout(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &cmd); err != nil {
 		return err
 	}
-	cmd.OrderID, cmd.AccessToken, cmd.StoreURL = c.Params("id"), c.Get(OrderTokenHeader), c.BaseURL()
+	access, err := h.commandAccess(c)
+	if err != nil {
+		return err
+	}
+	cmd.OrderID, cmd.AccessToken, cmd.CustomerID, cmd.StoreURL = c.Params("id"), access.Token, access.CustomerID, c.BaseURL()
 	checkout, err := h.Service.StartCheckout(web.CommandContext(c, "anonymous"), cmd)
 	if err != nil {
 		return err

@@ -14,9 +14,11 @@ import (
 // TopUpService is the part of the orders application that the top-up
 // routes call. The orders application's Service implements it.
 type TopUpService interface {
-	ListTopUps(ctx context.Context, orderID, accessToken, iccid string) (ordersapp.TopUps, error)
+	ListTopUps(ctx context.Context, orderID string, access ordersapp.Access, iccid string) (ordersapp.TopUps, error)
 	PlaceTopUp(ctx context.Context, cmd ordersapp.PlaceTopUp) (ordersapp.PlacedOrder, error)
 }
+
+var _ TopUpService = (*ordersapp.Service)(nil)
 
 // topUpTargetView names the eSIM a top-up adds data to.
 type topUpTargetView struct {
@@ -59,7 +61,11 @@ type topUpHandlers struct {
 }
 
 func (h topUpHandlers) list(c *fiber.Ctx) error {
-	topUps, err := h.service.ListTopUps(c.UserContext(), c.Params("id"), c.Get(OrderTokenHeader), c.Query("iccid"))
+	access, err := h.readAccess(c)
+	if err != nil {
+		return err
+	}
+	topUps, err := h.service.ListTopUps(c.UserContext(), c.Params("id"), access, c.Query("iccid"))
 	if err != nil {
 		return err
 	}
@@ -86,7 +92,11 @@ func (h topUpHandlers) place(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &cmd); err != nil {
 		return err
 	}
-	cmd.OrderID, cmd.AccessToken = c.Params("id"), c.Get(OrderTokenHeader)
+	access, err := h.commandAccess(c)
+	if err != nil {
+		return err
+	}
+	cmd.OrderID, cmd.AccessToken, cmd.CustomerID = c.Params("id"), access.Token, access.CustomerID
 	placed, err := h.service.PlaceTopUp(web.CommandContext(c, "anonymous"), cmd)
 	if err != nil {
 		return err
