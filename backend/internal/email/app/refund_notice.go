@@ -13,8 +13,8 @@ import (
 	"esimscan/backend/internal/platform/esrepo"
 )
 
-// ReactionSendRefundNotice is the name of the reaction that tells buyers
-// of their refunds.
+// ReactionSendRefundNotice is the name of the reaction that emails buyers
+// a notice of their refunds.
 const ReactionSendRefundNotice = "SendRefundNoticeOnOrderRefunded"
 
 // refundNoticeWindow bounds how old a refund may be for its notice to go:

@@ -7,7 +7,7 @@ import (
 	"esimscan/backend/internal/platform/apperr"
 )
 
-// fakeAccounts stands in for the customers application: it "seals" an
+// fakeAccounts replaces the customers application: it "seals" an
 // email by prefixing it, so the tests can tell sealed from plain.
 type fakeAccounts struct{}
 
@@ -47,10 +47,10 @@ func (f *fixture) accountOrder(t *testing.T) PlacedOrder {
 	return placed
 }
 
-func wantOrderNotFound(t *testing.T, err error, what string) {
+func wantOrderNotFound(t *testing.T, err error, request string) {
 	t.Helper()
 	if appErr, ok := apperr.As(err); !ok || appErr.Code != "order_not_found" {
-		t.Errorf("%s: %v, want order_not_found", what, err)
+		t.Errorf("%s: %v, want order_not_found", request, err)
 	}
 }
 

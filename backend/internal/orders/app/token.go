@@ -37,7 +37,7 @@ func TokenMatches(hash, token string) bool {
 	return subtle.ConstantTimeCompare([]byte(hash), []byte(HashToken(token))) == 1
 }
 
-// Access is what a request shows to act on an order: the order's access
+// Access is the proof a request gives to act on an order: the order's access
 // token, or the id of the signed-in customer whose account placed it.
 type Access struct {
 	Token      string

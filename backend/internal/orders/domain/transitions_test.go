@@ -6,8 +6,8 @@ import (
 )
 
 // TestOrder_transitionMatrix runs every command against an order in every
-// status: each command either succeeds or fails with a TransitionError, and
-// the table says which, so that no transition is allowed by accident.
+// status: each command either succeeds or fails with a TransitionError, as
+// the table lists, so that no transition is allowed by accident.
 func TestOrder_transitionMatrix(t *testing.T) {
 	histories := map[Status][]typedEvent{
 		StatusPendingPayment: {placed(t, 1)},
