@@ -117,6 +117,17 @@ type Subscription interface {
 	Close() error
 }
 
+// StreamPageReader is implemented by stores that read a stream in pages,
+// so that loading a long stream holds one page in memory instead of all
+// of it. Every store of this package implements it.
+type StreamPageReader interface {
+	// ReadStreamPage returns at most limit events of stream from revision
+	// from onwards, in order. It returns ErrStreamNotFound when the stream
+	// has no events, and an empty result when from is past its end. A limit
+	// below 1 fails with an error wrapping ErrInvalidLimit.
+	ReadStreamPage(ctx context.Context, stream string, from Revision, limit int) ([]RecordedEvent, error)
+}
+
 // Store is an append-only event log with streams and one global order.
 // Implementations are safe for concurrent use.
 type Store interface {

@@ -155,6 +155,26 @@ func (s *Store) ReadStream(
 	return s.readStream(ctx, stream, options, ^uint64(0))
 }
 
+// ReadStreamPage implements eventstore.StreamPageReader.
+func (s *Store) ReadStreamPage(
+	ctx context.Context,
+	stream string,
+	from eventstore.Revision,
+	limit int,
+) ([]eventstore.RecordedEvent, error) {
+	if err := eventstore.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	options := esdbclient.ReadStreamOptions{
+		Direction: esdbclient.Forwards,
+		From:      esdbclient.Revision(uint64(from)),
+	}
+	return s.readStream(ctx, stream, options, uint64(limit))
+}
+
 func (s *Store) readStream(
 	ctx context.Context,
 	stream string,

@@ -72,6 +72,47 @@ func testReadStreamNotFound(t *testing.T, store eventstore.Store) {
 	}
 }
 
+func testReadStreamPage(t *testing.T, store eventstore.Store) {
+	pages, ok := store.(eventstore.StreamPageReader)
+	if !ok {
+		t.Fatalf("%T does not implement eventstore.StreamPageReader", store)
+	}
+	stream := newStream("page")
+	written := newEvents(5)
+	mustAppend(t, store, stream, eventstore.NoStream(), written...)
+	mustAppend(t, store, newStream("other"), eventstore.NoStream(), newEvents(2)...)
+
+	var read []eventstore.RecordedEvent
+	for from := eventstore.Revision(0); ; {
+		page, err := pages.ReadStreamPage(testContext(t), stream, from, 2)
+		if err != nil {
+			t.Fatalf("read page from %d: %v", from, err)
+		}
+		if len(page) > 2 {
+			t.Fatalf("page from %d has %d events, limit 2", from, len(page))
+		}
+		if len(page) == 0 {
+			break
+		}
+		read = append(read, page...)
+		from = page[len(page)-1].Revision + 1
+	}
+	if len(read) != len(written) {
+		t.Fatalf("pages held %d events, want %d", len(read), len(written))
+	}
+	for i, event := range read {
+		if event.Revision != eventstore.Revision(i) || event.ID != written[i].ID || event.Stream != stream {
+			t.Errorf("event %d = %s/%d id %s, want %s/%d id %s", i, event.Stream, event.Revision, event.ID, stream, i, written[i].ID)
+		}
+	}
+	if _, err := pages.ReadStreamPage(testContext(t), newStream("missing"), 0, 2); !errors.Is(err, eventstore.ErrStreamNotFound) {
+		t.Errorf("missing stream: err = %v, want ErrStreamNotFound", err)
+	}
+	if _, err := pages.ReadStreamPage(testContext(t), stream, 0, 0); !errors.Is(err, eventstore.ErrInvalidLimit) {
+		t.Errorf("limit 0: err = %v, want ErrInvalidLimit", err)
+	}
+}
+
 func testReadAllPaging(t *testing.T, store eventstore.Store) {
 	stream := newStream("paging")
 	head := mustHead(t, store)

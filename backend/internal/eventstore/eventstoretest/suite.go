@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
 		{"ReadStream/revisions and positions", testRevisionsAndPositions},
 		{"ReadStream/from revision", testReadStreamFrom},
 		{"ReadStream/not found", testReadStreamNotFound},
+		{"ReadStreamPage/pages", testReadStreamPage},
 		{"ReadAll/paging", testReadAllPaging},
 		{"ReadAll/invalid limit", testReadAllInvalidLimit},
 		{"RoundTrip/metadata and time", testRoundTrip},

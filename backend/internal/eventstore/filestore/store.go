@@ -357,6 +357,30 @@ func (s *Store) ReadStream(
 	stream string,
 	from eventstore.Revision,
 ) ([]eventstore.RecordedEvent, error) {
+	return s.readStream(ctx, stream, from, -1)
+}
+
+// ReadStreamPage implements eventstore.StreamPageReader.
+func (s *Store) ReadStreamPage(
+	ctx context.Context,
+	stream string,
+	from eventstore.Revision,
+	limit int,
+) ([]eventstore.RecordedEvent, error) {
+	if err := eventstore.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	return s.readStream(ctx, stream, from, limit)
+}
+
+// readStream reads at most limit events of stream from revision from, or
+// every one when limit is negative.
+func (s *Store) readStream(
+	ctx context.Context,
+	stream string,
+	from eventstore.Revision,
+	limit int,
+) ([]eventstore.RecordedEvent, error) {
 	if err := s.beginRead(ctx); err != nil {
 		return nil, err
 	}
@@ -368,8 +392,12 @@ func (s *Store) ReadStream(
 	}
 	var entries []entry
 	if from < eventstore.Revision(len(positions)) {
-		entries = make([]entry, 0, len(positions)-int(from))
-		for _, position := range positions[from:] {
+		selected := positions[from:]
+		if limit >= 0 && len(selected) > limit {
+			selected = selected[:limit]
+		}
+		entries = make([]entry, 0, len(selected))
+		for _, position := range selected {
 			entries = append(entries, s.index.entries[position-1])
 		}
 	}

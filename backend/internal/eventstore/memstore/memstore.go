@@ -151,6 +151,18 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from eventstore.R
 	return out, nil
 }
 
+// ReadStreamPage implements eventstore.StreamPageReader.
+func (s *Store) ReadStreamPage(ctx context.Context, stream string, from eventstore.Revision, limit int) ([]eventstore.RecordedEvent, error) {
+	if err := eventstore.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	events, err := s.ReadStream(ctx, stream, from)
+	if err != nil {
+		return nil, err
+	}
+	return events[:min(limit, len(events))], nil
+}
+
 // ReadAll implements eventstore.Store.
 func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	if err := eventstore.CheckLimit(limit); err != nil {

@@ -73,6 +73,10 @@ type Repository struct {
 	Store eventstore.Store
 }
 
+// loadPageSize is how many events Load holds in memory at once when the
+// store reads streams in pages.
+const loadPageSize = 512
+
 // Load reads stream and passes each event to apply, in order. It returns the
 // expected revision to append with: NoStream for a stream with no events.
 func (r *Repository) Load(
@@ -80,19 +84,17 @@ func (r *Repository) Load(
 	stream string,
 	apply func(eventstore.RecordedEvent) error,
 ) (eventstore.ExpectedRevision, error) {
-	events, err := r.Store.ReadStream(ctx, stream, 0)
+	last, applied, err := r.apply(ctx, stream, 0, apply)
 	if errors.Is(err, eventstore.ErrStreamNotFound) {
 		return eventstore.NoStream(), nil
 	}
 	if err != nil {
-		return eventstore.ExpectedRevision{}, fmt.Errorf("read stream %s: %w", stream, err)
+		return eventstore.ExpectedRevision{}, err
 	}
-	for _, event := range events {
-		if err := apply(event); err != nil {
-			return eventstore.ExpectedRevision{}, fmt.Errorf("apply %s at %s/%d: %w", event.Type, stream, event.Revision, err)
-		}
+	if applied == 0 {
+		return eventstore.NoStream(), nil
 	}
-	return eventstore.Exact(events[len(events)-1].Revision), nil
+	return eventstore.Exact(last), nil
 }
 
 // LoadFrom is Load for the events of stream from revision from onwards,
@@ -109,19 +111,51 @@ func (r *Repository) LoadFrom(
 	if from == 0 {
 		return r.Load(ctx, stream, apply)
 	}
-	events, err := r.Store.ReadStream(ctx, stream, from)
+	last, applied, err := r.apply(ctx, stream, from, apply)
 	if err != nil {
-		return eventstore.ExpectedRevision{}, fmt.Errorf("read stream %s from %d: %w", stream, from, err)
+		return eventstore.ExpectedRevision{}, err
 	}
-	for _, event := range events {
-		if err := apply(event); err != nil {
-			return eventstore.ExpectedRevision{}, fmt.Errorf("apply %s at %s/%d: %w", event.Type, stream, event.Revision, err)
-		}
-	}
-	if len(events) == 0 {
+	if applied == 0 {
 		return eventstore.Exact(from - 1), nil
 	}
-	return eventstore.Exact(events[len(events)-1].Revision), nil
+	return eventstore.Exact(last), nil
+}
+
+// apply passes the events of stream from revision from onwards to fn, in
+// pages when the store reads streams in pages, and returns the revision
+// of the last event applied and how many were.
+func (r *Repository) apply(
+	ctx context.Context,
+	stream string,
+	from eventstore.Revision,
+	fn func(eventstore.RecordedEvent) error,
+) (eventstore.Revision, int, error) {
+	pages, paged := r.Store.(eventstore.StreamPageReader)
+	var last eventstore.Revision
+	applied := 0
+	for {
+		var events []eventstore.RecordedEvent
+		var err error
+		if paged {
+			events, err = pages.ReadStreamPage(ctx, stream, from, loadPageSize)
+		} else {
+			events, err = r.Store.ReadStream(ctx, stream, from)
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("read stream %s from %d: %w", stream, from, err)
+		}
+		for _, event := range events {
+			if err := fn(event); err != nil {
+				return 0, 0, fmt.Errorf("apply %s at %s/%d: %w", event.Type, stream, event.Revision, err)
+			}
+			last = event.Revision
+			applied++
+		}
+		if !paged || len(events) < loadPageSize {
+			return last, applied, nil
+		}
+		from = last + 1
+	}
 }
 
 // Append encodes events as JSON and appends them to stream with the
