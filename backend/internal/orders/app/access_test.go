@@ -21,7 +21,9 @@ func (fakeAccounts) SealGuestOrderEmail(_ context.Context, _, email string) (str
 	return "guest-1-test", "sealed:guest:" + email, nil
 }
 
-func (fakeAccounts) EmailHash(_ context.Context, email string) (string, error) { return "hash:" + email, nil }
+func (fakeAccounts) EmailHash(_ context.Context, email string) (string, error) {
+	return "hash:" + email, nil
+}
 
 func (fakeAccounts) SessionCustomer(context.Context, string, string) (string, error) { return "", nil }
 

@@ -132,7 +132,7 @@ func (s *Service) attemptLive(ctx context.Context, order *domain.Order, logger z
 	if recorded.ProviderOrderID != "" {
 		result, err := client.QueryOrder(ctx, recorded.ProviderOrderID)
 		if err != nil {
-			return providerFailure(slug, err)
+			return pollFailure(slug, err)
 		}
 		if !complete(result) {
 			return liveStep{}
@@ -241,14 +241,13 @@ func (s *Service) failLive(ctx context.Context, orderID, reason string, logger z
 	}
 }
 
-// providerFailure sorts a failed provider call. Credentials, a wrong path,
-// an unreadable response and errors outside the adapter contract, such as
-// an invalid request, fail the order. Timeouts, unreachable hosts, rate
-// limits and server errors are retried within the deadline.
-//
-// NOTE: adapters report a provider's business error, such as insufficient
-// credit, with the same cause as a 5xx (server_error), so such an order is
-// retried until the deadline and then fails with the provider's message.
+// providerFailure sorts a failed purchase call. A business refusal
+// (CauseRejected, such as an insufficient balance) fails the order at once
+// with the adapter's message as the reason, which tells the admin what to
+// fix before retrying. Credentials, a wrong path, an unreadable response
+// and errors outside the adapter contract, such as an invalid request,
+// fail the order too. Timeouts, unreachable hosts, rate limits and server
+// errors are retried within the deadline.
 func providerFailure(slug string, err error) liveStep {
 	var providerErr *adapters.Error
 	if !errors.As(err, &providerErr) {
@@ -257,8 +256,22 @@ func providerFailure(slug string, err error) liveStep {
 	switch providerErr.Cause {
 	case adapters.CauseTimeout, adapters.CauseUnreachable, adapters.CauseRateLimited, adapters.CauseServerError:
 		return liveStep{retryErr: err, retryAfter: providerErr.RetryAfter}
+	case adapters.CauseRejected:
+		return liveStep{final: providerErr.Message}
 	}
 	return liveStep{final: fmt.Sprintf("order from %s failed (%s): %s", slug, providerErr.Cause, providerErr.Message)}
+}
+
+// pollFailure sorts a failed query of a provider order already recorded.
+// The provider accepted that purchase, so its refusal of a query, such as
+// an order number it does not list yet, does not fail the order: the
+// order is polled again until the deadline, whose reason then names the
+// refusal. Other causes are sorted as for a purchase.
+func pollFailure(slug string, err error) liveStep {
+	if adapters.CauseOf(err) == adapters.CauseRejected {
+		return liveStep{retryErr: err}
+	}
+	return providerFailure(slug, err)
 }
 
 func deadlineReason(slug string, deadline time.Duration, lastErr error) string {

@@ -23,7 +23,13 @@ const (
 	CauseNotFound    Cause = "not_found"    // wrong path or base URL
 	CauseRateLimited Cause = "rate_limited" // 429 after retries, or the local hourly limit
 	CauseBadResponse Cause = "bad_response" // unexpected shape or units
-	CauseServerError Cause = "server_error" // 5xx after retries, or a provider business error
+	CauseServerError Cause = "server_error" // 5xx after retries, or a provider error not classified otherwise
+	// CauseRejected means the provider understood the request and refused
+	// it for a business reason, such as an insufficient balance, a package
+	// sold out or withdrawn, an unknown ICCID or a quantity limit. Sending
+	// the same request again does not help until someone acts, so adapters
+	// never retry it, and Message tells the admin what to do.
+	CauseRejected Cause = "rejected"
 )
 
 // Error is a failed provider call. Message never contains a secret.

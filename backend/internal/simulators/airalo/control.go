@@ -25,6 +25,12 @@ const (
 // bought, then responds with HTTP 500 as if the request had failed.
 const FailServerErrorAfter = "500-after"
 
+// FailInsufficientBalance refuses order purchases (POST PathOrders) with
+// HTTP 422 and business code 11, as Airalo does when the partner's credit
+// does not cover the order. Other calls, the order lookups included, pass
+// through without counting it down.
+const FailInsufficientBalance = "insufficient_balance"
+
 // Failure makes the next Count API calls fail in Mode. Path and Method,
 // when set, limit it to one API path, such as PathOrders, and one HTTP
 // method. An empty Path matches every path, the token request included.
@@ -67,6 +73,9 @@ func (s *Server) takeFailure(method, path string) (Failure, bool) {
 		if failure.Path != "" && failure.Path != path || failure.Method != "" && failure.Method != method {
 			continue
 		}
+		if failure.Mode == FailInsufficientBalance && (method != http.MethodPost || path != PathOrders) {
+			continue
+		}
 		taken := *failure
 		failure.Count--
 		if failure.Count == 0 {
@@ -98,6 +107,8 @@ func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request, handler h
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Too Many Attempts."})
 	case FailServerError:
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+	case FailInsufficientBalance:
+		writeInsufficientCredit(w)
 	case FailServerErrorAfter:
 		s.serveAPI(&bufferedResponse{header: http.Header{}, status: http.StatusOK}, r, handler)
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)

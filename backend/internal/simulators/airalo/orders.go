@@ -96,9 +96,7 @@ func (s *Server) serveOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	total := unitNet * money.Amount(quantity)
 	if total > s.balance {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"code": 11, "reason": "Insufficient Airalo Credit: the balance is lower than the order total.",
-		})
+		writeInsufficientCredit(w)
 		return
 	}
 	s.balance -= total
@@ -301,4 +299,13 @@ func (s *Server) Orders() []Order {
 		orders = append(orders, copied)
 	}
 	return orders
+}
+
+// writeInsufficientCredit refuses a purchase with Airalo's business code
+// 11. Airalo lists the code and its reason with HTTP 422, and the
+// {"code", "reason"} body is our reading.
+func writeInsufficientCredit(w http.ResponseWriter) {
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+		"code": 11, "reason": "Insufficient Airalo Credit: the balance is lower than the order total.",
+	})
 }

@@ -178,9 +178,7 @@ func (s *Server) serveTopUpOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if netPrice > s.balance {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"code": 11, "reason": "Insufficient Airalo Credit: the balance is lower than the order total.",
-		})
+		writeInsufficientCredit(w)
 		return
 	}
 	s.balance -= netPrice

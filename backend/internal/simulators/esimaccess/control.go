@@ -18,6 +18,10 @@ const (
 	FailSlow         = "slow"      // the normal response after DelayMS
 	FailMalformed    = "malformed" // HTTP 200, truncated JSON
 	FailHTML         = "html"      // HTTP 200, an HTML page
+	// FailInsufficientBalance refuses order calls (PathOrder) with HTTP 200
+	// and code 200007, as eSIM Access does when the merchant balance does
+	// not cover the order. Other calls pass through without counting down.
+	FailInsufficientBalance = "insufficient_balance"
 )
 
 // Failure makes the next Count API calls fail in Mode. Path, when set,
@@ -57,7 +61,7 @@ func (s *Server) takeFailure(path string) (Failure, bool) {
 	defer s.mu.Unlock()
 	for i := range s.failures {
 		failure := &s.failures[i]
-		if failure.Path != "" && failure.Path != path {
+		if failure.Path != "" && failure.Path != path || failure.Mode == FailInsufficientBalance && path != PathOrder {
 			continue
 		}
 		taken := *failure
@@ -89,6 +93,8 @@ func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request) bool {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 	case FailBusy:
 		writeError(w, "900001", "System busy, please retry later")
+	case FailInsufficientBalance:
+		writeError(w, "200007", "Insufficient account balance")
 	case FailMalformed:
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"success":true,"errorCode":"0","obj":{"balance":`))

@@ -22,6 +22,11 @@ const (
 	FailSlow         = "slow"      // the normal response, held back DelayMS after it was produced
 	FailMalformed    = "malformed" // HTTP 200, truncated JSON
 	FailHTML         = "html"      // HTTP 200, an HTML page
+	// FailInsufficientBalance refuses order calls (POST PathOrders, both
+	// types, since eSIM Go validates with the checks of a purchase) with
+	// HTTP 400 and the message of an insufficient balance. Other calls pass
+	// through without counting it down.
+	FailInsufficientBalance = "insufficient_balance"
 )
 
 // Failure makes the next Count API calls fail in Mode. Method and Path,
@@ -71,6 +76,9 @@ func (s *Server) takeFailure(method, path, orderType string) (Failure, bool) {
 			(failure.OrderType != "" && failure.OrderType != orderType) {
 			continue
 		}
+		if failure.Mode == FailInsufficientBalance && (method != http.MethodPost || path != PathOrders) {
+			continue
+		}
 		taken := *failure
 		failure.Count--
 		if failure.Count == 0 {
@@ -103,6 +111,8 @@ func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request, path stri
 		writeMessage(w, http.StatusTooManyRequests, "Rate limit exceeded")
 	case FailServerError:
 		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
+	case FailInsufficientBalance:
+		writeMessage(w, http.StatusBadRequest, messageInsufficientBalance)
 	case FailUnavailable:
 		retryAfter()
 		writeMessage(w, http.StatusServiceUnavailable, "Processing - please come back later or use the Retry-After (seconds) header")

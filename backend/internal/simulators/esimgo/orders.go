@@ -68,6 +68,11 @@ type pricedLine struct {
 	unit, subTotal money.Amount
 }
 
+// messageInsufficientBalance refuses a transaction that the balance does
+// not cover. eSIM Go lists an insufficient balance among the errors of
+// POST /orders but publishes no text, so this wording is our reading.
+const messageInsufficientBalance = "Insufficient balance to complete this order"
+
 // serveOrder prices an order ("validate") or charges the balance and
 // creates it ("transaction"). Like eSIM Go, it has no idempotency key: a
 // repeated transaction buys again.
@@ -95,7 +100,7 @@ func (s *Server) serveOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if total > s.balance {
-		writeMessage(w, http.StatusBadRequest, "Insufficient balance to complete this order")
+		writeMessage(w, http.StatusBadRequest, messageInsufficientBalance)
 		return
 	}
 

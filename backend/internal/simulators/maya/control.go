@@ -24,6 +24,11 @@ const (
 	// holds the response for DelayMS: the client times out and never learns
 	// the outcome.
 	FailSlowResponse = "slow_response"
+	// FailInsufficientBalance refuses eSIM orders (POST PathESIM) with HTTP
+	// 400 and an error envelope about the balance. Maya publishes no error
+	// texts, so status and wording are our reading. Other calls pass
+	// through without counting it down.
+	FailInsufficientBalance = "insufficient_balance"
 )
 
 // Failure makes the next Count API calls fail in Mode. Path, when set,
@@ -40,6 +45,9 @@ type Failure struct {
 
 func (f Failure) matches(method, path string) bool {
 	if f.Method != "" && !strings.EqualFold(f.Method, method) {
+		return false
+	}
+	if f.Mode == FailInsufficientBalance && (method != http.MethodPost || path != PathESIM) {
 		return false
 	}
 	switch {
@@ -108,6 +116,8 @@ func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request, failure F
 		http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
 	case FailServerError:
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+	case FailInsufficientBalance:
+		writeError(w, http.StatusBadRequest, "Insufficient balance", "The account balance does not cover this plan.")
 	case FailMalformed:
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"result":1,"status":200,"balance":`))

@@ -110,8 +110,9 @@ func (c *Client) httpCall(req request, token string) httpx.Call {
 
 // apiStatus classifies the failures that the Doer's defaults do not
 // describe well: 401 marks the token as rejected, and 4xx bodies carry
-// Airalo's reason (422 validation details, or a numeric business code).
-// Other statuses fall back to the defaults.
+// Airalo's reason (422 validation details, or a numeric business code). A
+// business refusal is a CauseRejected, see rejection. Other statuses fall
+// back to the defaults.
 func (c *Client) apiStatus(resp *http.Response) error {
 	label := httpx.Label(resp.Request)
 	status := resp.StatusCode
@@ -126,9 +127,13 @@ func (c *Client) apiStatus(resp *http.Response) error {
 		status == http.StatusGone, status == http.StatusForbidden, status < 400, status >= 500:
 		return nil
 	}
+	body, _ := readErrorBody(resp)
+	if rejection, ok := c.rejection(status, label, body); ok {
+		return rejection
+	}
 	return &adapters.Error{
 		Cause:   adapters.CauseServerError,
-		Message: fmt.Sprintf("Airalo rejected the request (HTTP %d, %s)%s", status, label, c.describeBody(resp)),
+		Message: fmt.Sprintf("Airalo rejected the request (HTTP %d, %s)%s", status, label, c.describe(body)),
 	}
 }
 
@@ -146,18 +151,31 @@ type errorBody struct {
 	Message string                   `json:"message"`
 }
 
+// readErrorBody reads an error body of one of the shapes of errorBody,
+// and returns false when it is not JSON.
+func readErrorBody(resp *http.Response) (errorBody, bool) {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+	if err != nil {
+		return errorBody{}, false
+	}
+	var body errorBody
+	if json.Unmarshal(data, &body) != nil {
+		return errorBody{}, false
+	}
+	return body, true
+}
+
 // describeBody returns ": " and the provider's reason read from an error
 // body, with the credentials and token removed, or "" when the body has
 // none.
 func (c *Client) describeBody(resp *http.Response) string {
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
-	if err != nil {
-		return ""
-	}
-	var body errorBody
-	if json.Unmarshal(data, &body) != nil {
-		return ""
-	}
+	body, _ := readErrorBody(resp)
+	return c.describe(body)
+}
+
+// describe returns ": " and the provider's reason in body, with the
+// credentials and token removed, or "" when the body has none.
+func (c *Client) describe(body errorBody) string {
 	var parts []string
 	switch {
 	case body.Code != "" && body.Reason != "":
@@ -173,21 +191,30 @@ func (c *Client) describeBody(resp *http.Response) string {
 			parts = append(parts, text)
 		}
 	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(body.Data, &fields) == nil {
-		names := make([]string, 0, len(fields))
-		for name := range fields {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			parts = append(parts, name+": "+fieldMessage(fields[name]))
-		}
-	}
+	parts = append(parts, body.fieldMessages()...)
 	if len(parts) == 0 {
 		return ""
 	}
 	return ": " + c.redact(strings.Join(parts, "; "))
+}
+
+// fieldMessages returns the validation messages of data, as "field:
+// message", sorted by field.
+func (b errorBody) fieldMessages() []string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(b.Data, &fields) != nil {
+		return nil
+	}
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	messages := make([]string, 0, len(names))
+	for _, name := range names {
+		messages = append(messages, name+": "+fieldMessage(fields[name]))
+	}
+	return messages
 }
 
 // fieldMessage reads a validation message, which is a string or a list of

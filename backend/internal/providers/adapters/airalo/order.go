@@ -256,8 +256,9 @@ func (c *Client) QueryOrder(ctx context.Context, providerOrderID string) (adapte
 				return nil // a plain 404 page means a wrong base URL
 			}
 			return &adapters.Error{
-				Cause:   adapters.CauseServerError,
-				Message: "Airalo has no order " + providerOrderID + " (HTTP 404, " + httpx.Label(resp.Request) + ")",
+				Cause: adapters.CauseRejected,
+				Message: "Airalo has no order " + providerOrderID + ", so check the order in the Airalo dashboard (HTTP 404, " +
+					httpx.Label(resp.Request) + ")",
 			}
 		},
 		handle: func(resp *http.Response) error { return readJSON(resp, "order", &answer) },

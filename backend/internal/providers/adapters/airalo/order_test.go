@@ -159,7 +159,7 @@ func TestClient_Order_providerRejects(t *testing.T) {
 		{"top-up as eSIM", adapters.OrderRequest{ProviderPackageID: "hanami-mobile-7days-1gb-topup", Quantity: 1}, "",
 			"package_id: The selected package is invalid."},
 		{"insufficient credit", adapters.OrderRequest{ProviderPackageID: "orbit-roam-30days-3gb", Quantity: 1}, "10",
-			"code 11: Insufficient Airalo Credit"},
+			`code 11 "Insufficient Airalo Credit`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,7 +171,8 @@ func TestClient_Order_providerRejects(t *testing.T) {
 
 			_, err := f.client(t).Order(context.Background(), tc.req)
 
-			failure := f.requireFailure(t, err, adapters.CauseServerError)
+			failure := f.requireFailure(t, err, adapters.CauseRejected)
+			require.Contains(t, failure.Message, "airalo refused the order")
 			require.Contains(t, failure.Message, "HTTP 422")
 			require.Contains(t, failure.Message, tc.message)
 			require.Empty(t, f.sim.Orders())
@@ -220,7 +221,7 @@ func TestClient_QueryOrder_unknownOrder(t *testing.T) {
 
 	_, err := f.client(t).QueryOrder(context.Background(), "123")
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "Airalo has no order 123")
 }
 

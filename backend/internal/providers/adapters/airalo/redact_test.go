@@ -50,8 +50,8 @@ func TestClient_errorsRedactEchoedSecrets(t *testing.T) {
 	_, callErr := newClient(clientSecret).Balance(context.Background())
 
 	require.Equal(t, adapters.CauseCredentials, adapters.CauseOf(tokenErr))
-	require.Equal(t, adapters.CauseServerError, adapters.CauseOf(callErr))
-	require.Contains(t, callErr.Error(), "code 43: bad request with Bearer [redacted]")
+	require.Equal(t, adapters.CauseRejected, adapters.CauseOf(callErr))
+	require.Contains(t, callErr.Error(), `code 43 "bad request with Bearer [redacted]"`)
 	for _, err := range []error{tokenErr, callErr} {
 		require.NotContains(t, err.Error(), clientID)
 		require.NotContains(t, err.Error(), clientSecret)

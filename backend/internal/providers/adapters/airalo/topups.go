@@ -35,7 +35,7 @@ var _ adapters.TopUpper = (*Client)(nil)
 // ListTopUps returns the top-up packages of one eSIM with GET
 // /sims/{iccid}/topups. Their units are those of the catalog: data in MB of
 // 1024 per GB, validity in days, and the wholesale price from net_price in
-// USD. An ICCID that Airalo does not know is a CauseServerError.
+// USD. An ICCID that Airalo does not know is a CauseRejected.
 func (c *Client) ListTopUps(ctx context.Context, iccid string) ([]adapters.Package, error) {
 	if err := validateICCID(iccid); err != nil {
 		return nil, fmt.Errorf("list airalo top-ups: %w", err)
@@ -244,7 +244,7 @@ func (c *Client) topUpResult(req adapters.TopUpRequest, bought rawTopUpOrder) (a
 }
 
 // unknownESIM returns a status handler that reports a JSON 404, Airalo's
-// response to an ICCID it does not know, as a CauseServerError. A 404 page
+// response to an ICCID it does not know, as a CauseRejected. A 404 page
 // that is not JSON means a wrong base URL and falls through to the
 // defaults.
 func unknownESIM(iccid string) func(resp *http.Response) error {
@@ -253,8 +253,9 @@ func unknownESIM(iccid string) func(resp *http.Response) error {
 			return nil
 		}
 		return &adapters.Error{
-			Cause:   adapters.CauseServerError,
-			Message: "Airalo has no eSIM with ICCID " + iccid + " (HTTP 404, " + httpx.Label(resp.Request) + ")",
+			Cause: adapters.CauseRejected,
+			Message: "Airalo has no eSIM with ICCID " + iccid + ", so check the ICCID of the order (HTTP 404, " +
+				httpx.Label(resp.Request) + ")",
 		}
 	}
 }

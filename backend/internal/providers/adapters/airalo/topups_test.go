@@ -77,7 +77,7 @@ func TestClient_ListTopUps_unknownESIM(t *testing.T) {
 
 	_, err := f.client(t).ListTopUps(context.Background(), "8999000000000000000")
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "Airalo has no eSIM with ICCID 8999000000000000000")
 }
 
@@ -260,9 +260,9 @@ func TestClient_TopUp_providerRejects(t *testing.T) {
 		cause   adapters.Cause
 		message string
 	}{
-		{"unknown ICCID", "8999000000000000000", "hanami-mobile-7days-1gb-topup", adapters.CauseServerError,
+		{"unknown ICCID", "8999000000000000000", "hanami-mobile-7days-1gb-topup", adapters.CauseRejected,
 			"Airalo has no eSIM with ICCID 8999000000000000000"},
-		{"package of another eSIM", "", "orbit-roam-30days-3gb-topup", adapters.CauseServerError,
+		{"package of another eSIM", "", "orbit-roam-30days-3gb-topup", adapters.CauseRejected,
 			"package_id: invalid topup package"},
 	}
 	for _, tc := range cases {
@@ -296,8 +296,8 @@ func TestClient_TopUp_insufficientCredit(t *testing.T) {
 		Reference: reference(), ICCID: iccid, ProviderPackageID: "hanami-mobile-7days-1gb-topup",
 	})
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
-	require.Contains(t, failure.Message, "code 11: Insufficient Airalo Credit")
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
+	require.Contains(t, failure.Message, `airalo refused the top-up with code 11 "Insufficient Airalo Credit`)
 	require.Empty(t, f.sim.TopUps())
 }
 

@@ -22,8 +22,9 @@ const priceDecimals = 4
 // streamed.
 const maxEnvelopeBytes = 4 << 20
 
-// Error codes that map to their own cause or behaviour. Other codes become
-// CauseServerError with the provider's message.
+// Error codes that map to their own cause or behaviour. The business codes
+// of rejectionAdvice become CauseRejected, and other codes CauseServerError
+// with the provider's message.
 const (
 	codeServerError       = "000001"
 	codeHeaderMissing     = "000101"
@@ -114,7 +115,8 @@ func (c *Client) objOf(env envelope, label string) ([]byte, error) {
 }
 
 // codeError maps a failed envelope's errorCode to an *adapters.Error,
-// marked retryable for the provider's "server error" and "system busy".
+// marked retryable for the provider's "server error" and "system busy". A
+// business refusal is a CauseRejected that is never retried.
 func (c *Client) codeError(code, providerMessage, label string) error {
 	detail := c.describe(code, providerMessage) + " (" + label + ")"
 	switch code {
@@ -133,17 +135,29 @@ func (c *Client) codeError(code, providerMessage, label string) error {
 		})
 	case "":
 		return &adapters.Error{Cause: adapters.CauseBadResponse, Message: "response has success false and no errorCode (" + label + ")"}
-	default:
-		return &adapters.Error{Cause: adapters.CauseServerError, Message: "provider error, " + detail}
 	}
+	if rejection, ok := c.rejected(code, providerMessage, label); ok {
+		return rejection
+	}
+	return &adapters.Error{Cause: adapters.CauseServerError, Message: "provider error, " + detail}
 }
 
 // describe formats a provider's code and message for an error, with the
 // message shortened and stripped of the credentials in case the provider
 // echoes them.
 func (c *Client) describe(code, providerMessage string) string {
+	text := c.redact(providerMessage)
+	if text == "" {
+		return "code " + code
+	}
+	return fmt.Sprintf("code %s: %s", code, text)
+}
+
+// redact shortens a provider's message and removes the credentials from
+// it.
+func (c *Client) redact(providerMessage string) string {
 	const maxMessage = 200
-	text := providerMessage
+	text := strings.TrimSpace(providerMessage)
 	for _, secret := range []string{c.accessCode, c.secretKey} {
 		if secret != "" {
 			text = strings.ReplaceAll(text, secret, "[redacted]")
@@ -152,15 +166,13 @@ func (c *Client) describe(code, providerMessage string) string {
 	if utf8.RuneCountInString(text) > maxMessage {
 		text = string([]rune(text)[:maxMessage]) + "…"
 	}
-	if text == "" {
-		return "code " + code
-	}
-	return fmt.Sprintf("code %s: %s", code, text)
+	return text
 }
 
 // handleStatus reads the envelope of a non-2xx response, since the HTTP
-// status of eSIM Access errors is not documented: an auth code in it wins
-// over the status. Anything else falls back to the status.
+// status of eSIM Access errors is not documented: an auth code or, below
+// HTTP 500, a business code in it wins over the status. Anything else
+// falls back to the status.
 func (c *Client) handleStatus(resp *http.Response) error {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
@@ -173,6 +185,11 @@ func (c *Client) handleStatus(resp *http.Response) error {
 	switch code := env.code(); code {
 	case codeHeaderMissing, codeHeaderFormat, codeTimestampExpired, codeIPBlocked, codeSignatureMismatch:
 		return c.codeError(code, env.message(), httpx.Label(resp.Request))
+	}
+	if resp.StatusCode < 500 {
+		if rejection, ok := c.rejected(env.code(), env.message(), httpx.Label(resp.Request)); ok {
+			return rejection
+		}
 	}
 	return nil
 }

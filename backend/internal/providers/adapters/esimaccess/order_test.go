@@ -62,8 +62,9 @@ func TestClient_Order_priceChanged(t *testing.T) {
 		Reference: reference(), ProviderPackageID: "P8KQ2JD55", Quantity: 1, Wholesale: usd(t, 20000),
 	})
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "200005")
+	require.Contains(t, failure.Message, "sync the catalog")
 	require.Empty(t, f.sim.Orders())
 }
 
@@ -74,9 +75,10 @@ func TestClient_Order_insufficientBalance(t *testing.T) {
 		Reference: reference(), ProviderPackageID: "P8KQ2JD55", Quantity: 1,
 	})
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "200007")
 	require.Contains(t, failure.Message, "Insufficient account balance")
+	require.Len(t, f.requestsTo(sim.PathOrder), 1, "a refusal is not retried")
 }
 
 func TestClient_Order_invalidRequest(t *testing.T) {
@@ -146,6 +148,6 @@ func TestClient_QueryOrder_unknownOrder(t *testing.T) {
 
 	_, err := f.client(t).QueryOrder(context.Background(), "B000000000000")
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
-	require.Contains(t, failure.Message, "310272")
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
+	require.Contains(t, failure.Message, "esim-access refused the order query with code 310272")
 }

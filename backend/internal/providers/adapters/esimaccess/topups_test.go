@@ -83,7 +83,8 @@ func TestClient_TopUp_priceChanged(t *testing.T) {
 		Reference: reference(), ICCID: iccid, ProviderPackageID: "TOPUP_P8KQ2JD41", Wholesale: usd(t, 1),
 	})
 
-	f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
+	require.Contains(t, failure.Message, "esim-access refused the top-up")
 	require.Empty(t, f.sim.TopUps())
 }
 

@@ -259,9 +259,13 @@ func (c *Client) validateOrder(ctx context.Context, req adapters.OrderRequest) e
 		return fmt.Errorf("validate: %w", err)
 	}
 	if answer.Valid == nil || !*answer.Valid {
+		// eSIM Go validates with the same checks as a purchase, balance
+		// included, and reports a failed check in statusMessage.
+		message := c.redact(answer.StatusMessage)
 		return &adapters.Error{
-			Cause:   adapters.CauseServerError,
-			Message: "provider reports the order as not valid: " + c.redact(answer.StatusMessage),
+			Cause: adapters.CauseRejected,
+			Message: fmt.Sprintf(`esim-go refused the order as not valid: "%s". %s`,
+				message, adviceFor("the order", message)),
 		}
 	}
 	if req.Wholesale.Amount == 0 {

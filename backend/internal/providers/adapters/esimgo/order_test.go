@@ -208,8 +208,8 @@ func TestClient_Order_unknownBundle(t *testing.T) {
 
 	_, err := f.client(t).Order(context.Background(), req)
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
-	require.Contains(t, failure.Message, "HTTP 400: Bundle esim_5GB_30D_XX_V2 not found in catalogue")
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
+	require.Contains(t, failure.Message, `esim-go refused the order with HTTP 400 "Bundle esim_5GB_30D_XX_V2 not found in catalogue"`)
 	require.Len(t, f.requestsTo("POST", sim.PathOrders), 1, "a 400 is not retried")
 	require.Empty(t, f.sim.Orders())
 }
@@ -219,8 +219,9 @@ func TestClient_Order_insufficientBalance(t *testing.T) {
 
 	_, err := f.client(t).Order(context.Background(), japan5GB(t))
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "Insufficient balance")
+	require.Contains(t, failure.Message, "Top up the eSIM Go organisation balance")
 	require.NotContains(t, err.Error(), "outcome unknown")
 	require.Empty(t, f.requestsTo("GET", sim.PathOrders))
 }
@@ -286,8 +287,9 @@ func TestClient_QueryOrder_unknownOrder(t *testing.T) {
 
 	_, err := f.client(t).QueryOrder(context.Background(), uuid.NewString())
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "not found")
+	require.Contains(t, failure.Message, "Check the order in the eSIM Go portal")
 }
 
 // No failure mode puts the API key into an error, although GET

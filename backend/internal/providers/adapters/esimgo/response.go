@@ -27,8 +27,10 @@ var errRejected = errors.New("request rejected by the provider")
 
 // handleStatus classifies 4xx responses with the provider's
 // {"message": "..."} in the error. 403 is how eSIM Go rejects a missing or
-// wrong key, and 401 is treated the same. 429, 5xx and 404 fall back to
-// the default classification of httpx.
+// wrong key, and 401 is treated the same. Other 4xx, such as the 400 of an
+// insufficient balance or an unknown bundle, are business refusals
+// (CauseRejected), see rejection. 429, 5xx and 404 fall back to the
+// default classification of httpx.
 func (c *Client) handleStatus(resp *http.Response) error {
 	status := resp.StatusCode
 	if status < 400 || status >= 500 || status == http.StatusTooManyRequests ||
@@ -36,8 +38,12 @@ func (c *Client) handleStatus(resp *http.Response) error {
 		return nil
 	}
 	label := httpx.Label(resp.Request)
-	detail := c.providerMessage(resp)
+	message := c.providerMessage(resp)
 	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		detail := ""
+		if message != "" {
+			detail = ": " + message
+		}
 		return &adapters.Error{
 			Cause: adapters.CauseCredentials,
 			Message: fmt.Sprintf("rejected credentials (HTTP %d%s, %s): check api_key",
@@ -45,16 +51,12 @@ func (c *Client) handleStatus(resp *http.Response) error {
 			Err: errRejected,
 		}
 	}
-	return &adapters.Error{
-		Cause:   adapters.CauseServerError,
-		Message: fmt.Sprintf("provider rejected the request with HTTP %d%s (%s)", status, detail, label),
-		Err:     errRejected,
-	}
+	return rejection(status, label, message)
 }
 
 // providerMessage reads {"message": "..."} from an error body and returns
-// it as ": <message>", shortened and with the API key removed in case the
-// provider echoes it, or "" when the body has none.
+// it shortened and with the API key removed in case the provider echoes
+// it, or "" when the body has none.
 func (c *Client) providerMessage(resp *http.Response) string {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if err != nil {
@@ -66,7 +68,7 @@ func (c *Client) providerMessage(resp *http.Response) string {
 	if json.Unmarshal(data, &body) != nil || strings.TrimSpace(body.Message) == "" {
 		return ""
 	}
-	return ": " + c.redact(body.Message)
+	return c.redact(body.Message)
 }
 
 // redact shortens a provider's text for an error message and removes the

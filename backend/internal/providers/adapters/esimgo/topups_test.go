@@ -93,7 +93,7 @@ func TestClient_ListTopUps_unknownESIM(t *testing.T) {
 
 	_, err := f.client(t).ListTopUps(context.Background(), "8999000000000000000")
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "HTTP 400")
 	require.Contains(t, failure.Message, "8999000000000000000 not found")
 }
@@ -181,7 +181,7 @@ func TestClient_TopUp_unknownESIM(t *testing.T) {
 
 	_, err := f.client(t).TopUp(context.Background(), topUpRequest("8999000000000000000", "esim_1GB_7D_JP_V2"))
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "8999000000000000000 not found")
 	require.Empty(t, f.sim.Orders(), "validation failed, nothing charged")
 }
@@ -193,7 +193,7 @@ func TestClient_TopUp_incompatibleBundleChargesNothing(t *testing.T) {
 
 	_, err := client.TopUp(context.Background(), topUpRequest(iccid, "esim_3GB_30D_US_V2"))
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "not compatible")
 	require.Empty(t, f.sim.TopUps())
 }

@@ -249,6 +249,8 @@ func TestClient_Balance_envelopeShapes(t *testing.T) {
 		{"result as string", `{"result":"1","status":200,"balance":"3","currency":"EUR"}`, "", "3.00 EUR"},
 		{"no currency", `{"result":1,"status":200,"balance":"7.10"}`, "", "7.10 USD"},
 		{"failed envelope", `{"result":0,"status":400,"message":"Account suspended","developer_message":"Contact support."}`,
+			adapters.CauseRejected, ""},
+		{"failed envelope with status 500", `{"result":0,"status":"500","message":"Internal error"}`,
 			adapters.CauseServerError, ""},
 		{"not the envelope", `{"balance":"1.00"}`, adapters.CauseBadResponse, ""},
 		{"negative balance", `{"result":1,"balance":"-1.00","currency":"USD"}`, adapters.CauseBadResponse, ""},

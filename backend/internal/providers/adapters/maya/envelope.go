@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -24,13 +25,15 @@ const maxErrorBody = 64 << 10
 
 // errRejected marks a request that Maya rejected with an error envelope.
 // The request was read and refused, so repeating it changes nothing and no
-// order was placed.
+// order was placed. Such errors are CauseRejected, except for an envelope
+// whose status is 5xx.
 var errRejected = errors.New("request rejected by the provider")
 
 // envelope is the part of every response that reports its outcome: result
 // is 1 on success, and status repeats an HTTP-like code.
 type envelope struct {
 	Result           json.RawMessage `json:"result"`
+	Status           json.RawMessage `json:"status"`
 	Message          string          `json:"message"`
 	DeveloperMessage string          `json:"developer_message"`
 	ErrorCode        json.RawMessage `json:"error_code"`
@@ -76,14 +79,26 @@ func (c *Client) checkResult(env envelope, label string) error {
 	switch {
 	case !env.present():
 		return badResponse("response has no result field, so it is not the Maya envelope ("+label+")", nil)
-	case !env.succeeded():
+	case !env.succeeded() && env.status() >= 500:
 		return &adapters.Error{
 			Cause:   adapters.CauseServerError,
 			Message: "provider error, " + c.describe(env) + " (" + label + ")",
 			Err:     errRejected,
 		}
+	case !env.succeeded():
+		return c.rejection(env, 0, label)
 	}
 	return nil
+}
+
+// status reads the HTTP-like status of the envelope, sent as a number or a
+// string, and returns 0 when it is absent or unreadable.
+func (e envelope) status() int {
+	status, err := strconv.Atoi(strings.Trim(string(bytes.TrimSpace(e.Status)), `"`))
+	if err != nil {
+		return 0
+	}
+	return status
 }
 
 // checkJSON rejects an HTML page, which a wrong base URL or a proxy
@@ -100,9 +115,10 @@ func checkJSON(resp *http.Response) error {
 // handleStatus reads the error envelope of a non-2xx response and adds
 // Maya's message to the error. Rate limits, 5xx and responses that are
 // not the envelope fall back to httpx's classification, which retries the
-// first two. On calls that name a resource (an eSIM, a customer, a plan
-// type), a 404 envelope is a rejected request for a missing resource.
-// Elsewhere it stays CauseNotFound, because it means a wrong path.
+// first two. Other 4xx envelopes are business refusals (CauseRejected). On
+// calls that name a resource (an eSIM, a customer, a plan type), a 404
+// envelope is a refusal for a missing resource. Elsewhere it stays
+// CauseNotFound, because it means a wrong path.
 func (c *Client) handleStatus(namesResource bool) func(resp *http.Response) error {
 	return func(resp *http.Response) error {
 		status := resp.StatusCode
@@ -128,11 +144,7 @@ func (c *Client) handleStatus(namesResource bool) func(resp *http.Response) erro
 		case status == http.StatusNotFound && !namesResource:
 			return nil
 		default:
-			return &adapters.Error{
-				Cause:   adapters.CauseServerError,
-				Message: fmt.Sprintf("provider rejected the request with HTTP %d (%s), %s", status, label, c.describe(env)),
-				Err:     errRejected,
-			}
+			return c.rejection(env, status, label)
 		}
 	}
 }

@@ -190,8 +190,9 @@ func TestClient_Order_unknownProductNotRetried(t *testing.T) {
 
 	_, err := f.client(t).Order(context.Background(), orderOf(reference(), "Zz0000000000", 1))
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
 	require.Contains(t, failure.Message, "HTTP 404")
+	require.Contains(t, failure.Message, "maya refused the order")
 	require.Contains(t, failure.Message, "Plan type not found")
 	require.Empty(t, f.sim.Orders())
 	require.Len(t, f.requestsTo(http.MethodPost, sim.PathESIM), 1)
@@ -231,7 +232,8 @@ func TestClient_QueryOrder_unknownCustomer(t *testing.T) {
 
 	_, err := f.client(t).QueryOrder(context.Background(), "NOSUCHCUST00")
 
-	failure := f.requireFailure(t, err, adapters.CauseServerError)
+	failure := f.requireFailure(t, err, adapters.CauseRejected)
+	require.Contains(t, failure.Message, "maya refused the order query")
 	require.Contains(t, failure.Message, "Customer not found")
 }
 
