@@ -80,6 +80,53 @@ export interface OrderView {
   package?: OrderPackage;
   esims: Esim[];
   failure?: { message: string } | null;
+  /** Set on a top-up order: the eSIM it adds data to. Such an order issues no eSIM of its own. */
+  topup_of?: TopUpTarget | null;
+  /** The top-up orders of this order's eSIMs, oldest first. */
+  topups?: OrderTopUp[] | null;
+}
+
+/** The eSIM a top-up adds data to, and the order that issued it. */
+export interface TopUpTarget {
+  order_id: string;
+  iccid: string;
+}
+
+/** One top-up order of an eSIM, as its parent order lists it. */
+export interface OrderTopUp {
+  order_id: string;
+  iccid: string;
+  status: OrderStatus;
+  /** The top-up package's name. */
+  package: string;
+  total: Money;
+  placed_at: string;
+  /** Set once the provider has added the data to the eSIM. */
+  applied_at?: string | null;
+}
+
+/** One package that can top up an eSIM. Its id is what POST /api/orders/{id}/topups takes as package_id. */
+export interface TopUpPackage {
+  id: string;
+  name: string;
+  /** Null when unlimited. */
+  data_mb: number | null;
+  unlimited: boolean;
+  /** True when data_mb is a daily allowance. */
+  daily: boolean;
+  validity_days: number;
+  price: Money;
+}
+
+/** GET /api/orders/{id}/topups: the packages that can top up one eSIM. */
+export interface TopUpOffer {
+  topup_of: TopUpTarget;
+  packages: TopUpPackage[];
+}
+
+/** A placed top-up order, waiting for payment like any new order. */
+export interface PlacedTopUp extends PlacedOrder {
+  topup_of?: TopUpTarget;
 }
 
 export type ProviderSlug = "airalo" | "esim-access" | "maya" | "esim-go";
@@ -134,7 +181,8 @@ export type FailureCause =
   | "not_found"
   | "rate_limited"
   | "bad_response"
-  | "server_error";
+  | "server_error"
+  | "rejected";
 
 /** A passing test may carry no balance when the provider reports none. */
 export type TestResult =

@@ -80,6 +80,7 @@ export const CAUSE_TEXT: Record<FailureCause, string> = {
   rate_limited: "Rate limited by the provider",
   bad_response: "Unexpected response from the provider",
   server_error: "Provider error",
+  rejected: "Refused by the provider",
 };
 
 export function causeText(cause: string | undefined): string {
