@@ -30,17 +30,15 @@ func (s *Server) newEmailService() *emailapp.Service {
 // mail, and wires it into the orders service, so that orders placed while
 // signed in belong to the account and carry a sealed email, and into mail,
 // which decrypts those emails for delivery. Links in its emails start with
-// the listen address.
-// TODO: take the store's public URL from the configuration once it has
-// one, because behind a proxy the listen address is not what customers open.
+// the store's public URL.
 func (s *Server) newCustomersService(mail *emailapp.Service) *customersapp.Service {
 	customers := customersapp.NewService(customersapp.Deps{
 		Repo:    &esrepo.Repository{Store: s.store},
 		Redis:   s.redis.Client,
 		Keys:    s.keys,
 		Mailer:  mail,
-		BaseURL: "http://" + s.cfg.Addr,
-		Logger:  s.logger.With().Str("component", "customers").Logger(),
+		BaseURL: s.PublicURL(),
+		Logger:  s.logger, // the service adds its component
 		Now:     func() time.Time { return time.Now().UTC() },
 		Views:   customerviews.NewQueries(s.redis.Client),
 		Orders:  orderviews.NewQueries(s.redis.Client),

@@ -32,7 +32,7 @@ func (s *Server) routes() *fiber.App {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	})
-	app.Use(recover.New(), web.RequestIDs())
+	app.Use(recover.New(), web.RequestIDs(), web.SecurityHeaders(), web.PublicURL(s.cfg.PublicURL))
 
 	api := app.Group("/api")
 	api.Get("/health", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })

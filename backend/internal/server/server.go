@@ -73,6 +73,10 @@ func Projectors() []projection.Projector {
 // cfg.Addr at once, so a taken port fails here, not later.
 func New(ctx context.Context, cfg config.Config, logger zerolog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, logger: logger}
+	if cfg.PublicURL == "" {
+		logger.Warn().Str("fallback", "http://"+cfg.Addr).
+			Msg("ESIMSCAN_PUBLIC_URL is not set: email links use the listen address and checkout returns to the request's host; set it before going live")
+	}
 	var err error
 	if s.keys, err = LoadKeyring(cfg, logger); err != nil {
 		return nil, err
@@ -114,7 +118,7 @@ func (s *Server) buildServices() {
 	s.accounts = accountsapp.NewService(accountsapp.Deps{
 		Repo:       repo,
 		Redis:      s.redis.Client,
-		Logger:     s.logger.With().Str("component", "accounts").Logger(),
+		Logger:     s.logger, // the service adds its component
 		SessionTTL: 12 * time.Hour,
 		Now:        now,
 	})
@@ -131,7 +135,7 @@ func (s *Server) buildServices() {
 		SyncBudget: s.cfg.SyncBudget,
 		Now:        now,
 	})
-	s.payments = newPaymentSettings(repo, s.keys, s.logger.With().Str("component", "payments").Logger())
+	s.payments = newPaymentSettings(repo, s.keys, s.logger) // the service adds its component
 	s.paypal = &paypalGateways{settings: s.payments, apiBase: s.cfg.PayPalAPIBase, logger: s.logger.With().Str("component", "paypal").Logger()}
 	s.orders = ordersapp.NewService(ordersapp.Deps{
 		Repo:         repo,
@@ -143,11 +147,21 @@ func (s *Server) buildServices() {
 			settings: s.payments, stripeAPIBase: s.cfg.StripeAPIBase, testPayments: s.cfg.TestPayments,
 			PayPal: s.paypal.Gateway,
 		},
-		Logger: s.logger.With().Str("component", "orders").Logger(),
+		Logger: s.logger, // the service adds its component
 		Now:    now,
 	})
 	s.email = s.newEmailService()
 	s.customers = s.newCustomersService(s.email)
+}
+
+// PublicURL returns the address customers open the store at, without a
+// trailing slash: ESIMSCAN_PUBLIC_URL, or "http://" and the listen
+// address in development without it.
+func (s *Server) PublicURL() string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	return "http://" + s.cfg.Addr
 }
 
 // Addr returns the address the server listens on.

@@ -64,6 +64,8 @@ type fixture struct {
 	store   *memstore.Store
 	service *Service
 	clock   *testClock
+	// miniredis is the server of newMiniredisFixture, or nil.
+	miniredis *miniredis.Miniredis
 }
 
 type testClock struct{ now time.Time }

@@ -22,7 +22,9 @@ func newMiniredisFixture(t *testing.T) *fixture {
 	server := miniredis.RunT(t)
 	client := redis.NewClient(&redis.Options{Addr: server.Addr()})
 	t.Cleanup(func() { client.Close() })
-	return newFixture(t, client)
+	f := newFixture(t, client)
+	f.miniredis = server
+	return f
 }
 
 func TestInstall_appendsClaimReservationAdminAndStore(t *testing.T) {

@@ -12,14 +12,14 @@ import (
 	"esimscan/backend/internal/platform/throttle"
 )
 
-// Failed sign-in throttle. Attempts count per email and client address,
+// Failed sign-in throttle. Failures count per email and client address,
 // so that guesses from one address cannot lock the admin out everywhere:
-// after MaxLoginAttempts attempts for one email from one address, that
+// after MaxLoginAttempts failures for one email from one address, that
 // address is rejected for the email until the window that began with the
-// first of them ends. MaxLoginAttemptsPerEmail bounds the attempts for one
+// first of them ends. MaxLoginAttemptsPerEmail bounds the failures for one
 // email from all addresses together in the same way, against guessing
-// from many addresses. A rejected attempt counts against neither limit, and
-// a success clears its address's count.
+// from many addresses. Successful sign-ins and rejected attempts count
+// against neither limit, and a success clears its address's failures.
 const (
 	MaxLoginAttempts         = 10
 	MaxLoginAttemptsPerEmail = 100
@@ -59,14 +59,14 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 }
 
 // LoginFrom checks an admin's email and password and opens a session.
-// clientIP is the caller's address, which the throttle counts attempts by.
+// clientIP is the caller's address, which the throttle counts failures by.
 // NOTE: behind a reverse proxy, clientIP must be the client's address from
 // the proxy's header, or all clients share the proxy's count.
 // Unknown emails and wrong passwords return the same Unauthorized error
-// with code "invalid_credentials", after the same hashing work. Each
-// attempt counts against the throttle before the password is checked, so
-// parallel guesses cannot exceed it. A throttled attempt gets a
-// TooManyRequests error with code "too_many_attempts" that wraps a
+// with code "invalid_credentials", after the same hashing work, and count
+// as failures. An attempt in progress holds a place under the throttle's
+// limits, so parallel guesses cannot exceed them. A throttled attempt gets
+// a TooManyRequests error with code "too_many_attempts" that wraps a
 // *TooManyAttemptsError (and so ErrTooManyAttempts). Only the admin named
 // in StoreInstalled can sign in.
 func (s *Service) LoginFrom(ctx context.Context, email, password, clientIP string) (Session, error) {
@@ -74,30 +74,16 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, clientIP strin
 	if email == "" || password == "" || len(password) > maxPasswordBytes {
 		return Session{}, errInvalidCredentials()
 	}
-	if err := s.countLoginAttempt(ctx, email, clientIP); err != nil {
-		return Session{}, err
-	}
-
-	admin, err := s.adminByEmail(ctx, email)
+	attempt, err := s.beginLoginAttempt(ctx, email, clientIP)
 	if err != nil {
 		return Session{}, err
 	}
-	if !admin.Exists() {
-		s.spendHashing(password)
-		s.logger.Info().Str("email_key", domain.EmailKey(email)).Msg("admin sign-in rejected")
-		return Session{}, errInvalidCredentials()
-	}
-	matches, err := domain.VerifyPassword(admin.PasswordHash, password)
+	admin, err := s.checkLogin(ctx, email, password)
 	if err != nil {
-		return Session{}, fmt.Errorf("verify password of admin %s: %w", admin.ID, err)
+		return Session{}, s.finishFailedAttempt(ctx, attempt, err)
 	}
-	if !matches {
-		s.logger.Info().Str("admin_id", admin.ID).Msg("admin sign-in rejected")
-		return Session{}, errInvalidCredentials()
-	}
-
-	if err := s.redis.Del(ctx, clientAttemptsKey(email, clientIP)).Err(); err != nil {
-		return Session{}, fmt.Errorf("reset sign-in attempts: %w", err)
+	if err := attempt.Succeed(ctx); err != nil {
+		return Session{}, err
 	}
 	session, err := s.openSession(ctx, admin)
 	if err != nil {
@@ -107,20 +93,57 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, clientIP strin
 	return session, nil
 }
 
-func (s *Service) countLoginAttempt(ctx context.Context, email, clientIP string) error {
-	wait, err := throttle.Count(ctx, s.redis, attemptsPrefix, domain.EmailKey(email), clientIP, throttle.Limits{
+// checkLogin returns the admin whose email and password match, or an
+// Unauthorized error with code "invalid_credentials".
+func (s *Service) checkLogin(ctx context.Context, email, password string) (domain.Admin, error) {
+	admin, err := s.adminByEmail(ctx, email)
+	if err != nil {
+		return domain.Admin{}, err
+	}
+	if !admin.Exists() {
+		s.spendHashing(password)
+		s.logger.Info().Str("email_key", domain.EmailKey(email)).Msg("admin sign-in rejected")
+		return domain.Admin{}, errInvalidCredentials()
+	}
+	matches, err := domain.VerifyPassword(admin.PasswordHash, password)
+	if err != nil {
+		return domain.Admin{}, fmt.Errorf("verify password of admin %s: %w", admin.ID, err)
+	}
+	if !matches {
+		s.logger.Info().Str("admin_id", admin.ID).Msg("admin sign-in rejected")
+		return domain.Admin{}, errInvalidCredentials()
+	}
+	return admin, nil
+}
+
+// finishFailedAttempt counts loginErr as a failure when the credentials
+// were wrong, and abandons the attempt uncounted on a server fault. It
+// returns loginErr, joined with any error of the throttle.
+func (s *Service) finishFailedAttempt(ctx context.Context, attempt *throttle.Attempt, loginErr error) error {
+	finish := attempt.Abandon
+	if appErr, ok := apperr.As(loginErr); ok && appErr.Code == "invalid_credentials" {
+		finish = attempt.Fail
+	}
+	if err := finish(ctx); err != nil {
+		return errors.Join(loginErr, err)
+	}
+	return loginErr
+}
+
+func (s *Service) beginLoginAttempt(ctx context.Context, email, clientIP string) (*throttle.Attempt, error) {
+	attempt, wait, err := throttle.Begin(ctx, s.redis, attemptsPrefix, domain.EmailKey(email), clientIP, throttle.Limits{
 		Window: LoginAttemptWindow, PerClient: MaxLoginAttempts, PerAccount: MaxLoginAttemptsPerEmail,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if wait <= 0 {
-		return nil
+		return attempt, nil
 	}
 	minutes := int(math.Ceil(wait.Minutes()))
 	s.logger.Warn().Str("email_key", domain.EmailKey(email)).Str("client_key", clientKey(clientIP)).
 		Dur("retry_after", wait).Msg("admin sign-in throttled")
-	return &apperr.Error{
+	return nil, &apperr.Error{
 		Kind:    apperr.KindTooManyRequests,
 		Code:    "too_many_attempts",
 		Message: fmt.Sprintf("too many failed sign-in attempts for this email. Try again in %d minutes.", minutes),
@@ -157,12 +180,6 @@ func (s *Service) spendHashing(password string) {
 
 // attemptsPrefix starts the Redis keys of the admin sign-in throttle.
 const attemptsPrefix = "loginattempts"
-
-// clientAttemptsKey is the Redis key counting one email's attempts from
-// one client address; a successful sign-in clears it.
-func clientAttemptsKey(email, clientIP string) string {
-	return throttle.ClientKey(attemptsPrefix, domain.EmailKey(email), clientIP)
-}
 
 // clientKey names a client address in logs without the address itself.
 func clientKey(clientIP string) string { return throttle.AddressKey(clientIP) }

@@ -314,4 +314,43 @@ func TestLogin_perEmailCeilingAcrossAddresses(t *testing.T) {
 	// Another email has its own ceiling.
 	_, err = f.service.LoginFrom(context.Background(), "nobody@example.com", testPassword, "198.51.100.20")
 	wantAppError(t, err, apperr.KindUnauthorized, "invalid_credentials", "")
+
+	f.miniredis.FastForward(LoginAttemptWindow)
+	if _, err := f.service.LoginFrom(context.Background(), "owner@example.com", testPassword, "198.51.100.20"); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+}
+
+func TestLogin_successesDoNotCount(t *testing.T) {
+	forEachRedis(t, func(t *testing.T, backend redisBackend) {
+		f := newFixture(t, backend.client)
+		email := uniqueEmail("owner")
+		f.install(t, email)
+		for signIn := 1; signIn <= MaxLoginAttemptsPerEmail; signIn++ {
+			if _, err := f.service.LoginFrom(context.Background(), email, testPassword, "198.51.100.20"); err != nil {
+				t.Fatalf("sign-in %d: %v", signIn, err)
+			}
+		}
+		if _, err := f.service.LoginFrom(context.Background(), email, testPassword, "198.51.100.20"); err != nil {
+			t.Errorf("sign-in after %d successes: %v; want a session", MaxLoginAttemptsPerEmail, err)
+		}
+	})
+}
+
+func TestLogin_successKeepsOtherAddressesFailures(t *testing.T) {
+	f := newMiniredisFixture(t)
+	f.install(t, "owner@example.com")
+	ctx := context.Background()
+	for i := range MaxLoginAttemptsPerEmail - 1 {
+		address := fmt.Sprintf("192.0.2.%d", i)
+		_, err := f.service.LoginFrom(ctx, "owner@example.com", "wrong password", address)
+		wantAppError(t, err, apperr.KindUnauthorized, "invalid_credentials", "")
+	}
+	if _, err := f.service.LoginFrom(ctx, "owner@example.com", testPassword, "198.51.100.20"); err != nil {
+		t.Fatalf("the admin within the limit: %v", err)
+	}
+	_, err := f.service.LoginFrom(ctx, "owner@example.com", "wrong password", "203.0.113.1")
+	wantAppError(t, err, apperr.KindUnauthorized, "invalid_credentials", "")
+	_, err = f.service.LoginFrom(ctx, "owner@example.com", testPassword, "198.51.100.20")
+	wantAppError(t, err, apperr.KindTooManyRequests, "too_many_attempts", "")
 }

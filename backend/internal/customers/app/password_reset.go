@@ -13,15 +13,26 @@ import (
 	"esimscan/backend/internal/platform/passwords"
 )
 
-// RequestPasswordReset emails a reset link when email has an account that
-// was not erased. It returns nil either way, and the email goes out in the
-// background, so callers cannot tell which addresses have accounts.
+// RequestPasswordReset is RequestPasswordResetFrom with an unknown client
+// address: every such caller shares one count of the emails it causes.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+	return s.RequestPasswordResetFrom(ctx, email, "")
+}
+
+// RequestPasswordResetFrom emails a reset link when email has an account
+// that was not erased, within MailLimits for the address and for
+// clientIP. It returns nil either way, and the email goes out in the
+// background, so callers cannot tell which addresses have accounts.
+func (s *Service) RequestPasswordResetFrom(ctx context.Context, email, clientIP string) error {
 	email = NormalizeEmail(email)
-	if email == "" || len(email) > 254 {
-		return apperr.Invalid("email", "invalid_email", "email must be an email address")
+	if err := apperr.Validate(emailField{Email: email}); err != nil {
+		return err
 	}
-	customerID, err := s.customerByEmail(ctx, email)
+	emailHash, err := s.emailHash(ctx, email)
+	if err != nil {
+		return err
+	}
+	customerID, err := s.customerWithEmailHash(ctx, emailHash)
 	if err != nil || customerID == "" {
 		return err
 	}
@@ -31,6 +42,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	}
 	customer, expected, err := s.loadCustomer(ctx, customerID)
 	if err != nil || !customer.Exists() {
+		return err
+	}
+	if allowed, err := s.allowMail(ctx, "password_reset", emailHash, clientIP); err != nil || !allowed {
 		return err
 	}
 	token := newToken(customerID)
@@ -49,8 +63,14 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 }
 
 // ConfirmPasswordReset sets password with a reset token, which is used up
-// with every other reset token of the customer. Sessions opened before
-// stay valid until they expire.
+// with every other reset token of the customer, and ends every session of
+// the customer.
+// emailField validates the email of a reset request or a sign-in with
+// the rules of Register.
+type emailField struct {
+	Email string `json:"email" validate:"required,email,max=254"`
+}
+
 func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password string) error {
 	if utf8.RuneCountInString(password) < minPasswordLength || len(password) > maxPasswordBytes {
 		return apperr.Invalid("password", "invalid_length",

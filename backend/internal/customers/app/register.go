@@ -23,11 +23,18 @@ type Register struct {
 	Password string `json:"password" validate:"required,max=1024"`
 }
 
-// Register opens an account and emails a verification link. An email
-// that already has an account gets an email saying so, and the caller
-// gets the same response as for a new account, so registration does not reveal
-// which addresses have accounts.
+// Register is RegisterFrom with an unknown client address: every such
+// caller shares one count of the emails it causes.
 func (s *Service) Register(ctx context.Context, cmd Register) error {
+	return s.RegisterFrom(ctx, cmd, "")
+}
+
+// RegisterFrom opens an account and emails a verification link. An email
+// that already has an account gets an email saying so, within MailLimits
+// for the address and for clientIP. The caller gets the same response as
+// for a new account, so registration does not reveal which addresses have
+// accounts.
+func (s *Service) RegisterFrom(ctx context.Context, cmd Register, clientIP string) error {
 	cmd.Email = NormalizeEmail(cmd.Email)
 	if err := apperr.Validate(cmd); err != nil {
 		return err
@@ -48,6 +55,9 @@ func (s *Service) Register(ctx context.Context, cmd Register) error {
 		domain.CustomerEmailReserved{CustomerID: customerID, EmailHash: emailHash})
 	if errors.Is(err, esrepo.ErrConflict) {
 		s.logger.Info().Msg("registration for an existing customer email")
+		if allowed, err := s.allowMail(ctx, "existing_account", emailHash, clientIP); err != nil || !allowed {
+			return err
+		}
 		s.mailInBackground(cmd.Email, "You already have an account",
 			"Someone tried to register with this address, which already has an account.\n"+
 				"If that was you, sign in or reset your password at "+s.baseURL+"/account/reset-password\n")

@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
+	"golang.org/x/text/unicode/norm"
 
 	"esimscan/backend/internal/customers/domain"
 	"esimscan/backend/internal/eventstore"
@@ -53,6 +54,8 @@ type Mailer interface {
 // store's public address, such as https://shop.example.com, which the
 // links in emails start with. Views and Orders are the customers and
 // orders read models that the customer list and a customer's orders read.
+// MailLimits bound the emails anyone can trigger, DefaultMailLimits when
+// zero.
 type Deps struct {
 	Repo           *esrepo.Repository
 	Redis          redis.UniversalClient
@@ -65,6 +68,7 @@ type Deps struct {
 	PasswordParams passwords.PasswordParams
 	Views          *customerviews.Queries
 	Orders         OrderViews
+	MailLimits     MailLimits
 }
 
 // Service runs customer commands. It is safe for concurrent use.
@@ -80,6 +84,7 @@ type Service struct {
 	passwordParams passwords.PasswordParams
 	views          *customerviews.Queries
 	orders         OrderViews
+	mailLimits     MailLimits
 
 	lookupMu  sync.Mutex
 	lookupKey []byte
@@ -103,6 +108,7 @@ func NewService(deps Deps) *Service {
 		passwordParams: deps.PasswordParams,
 		views:          deps.Views,
 		orders:         deps.Orders,
+		mailLimits:     deps.MailLimits,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -113,6 +119,9 @@ func NewService(deps Deps) *Service {
 	if s.passwordParams == (passwords.PasswordParams{}) {
 		s.passwordParams = passwords.DefaultPasswordParams
 	}
+	if s.mailLimits == (MailLimits{}) {
+		s.mailLimits = DefaultMailLimits
+	}
 	return s
 }
 
@@ -120,8 +129,16 @@ func NewService(deps Deps) *Service {
 // given up, for tests and shutdown.
 func (s *Service) Wait() { s.mails.Wait() }
 
-// NormalizeEmail trims and lower-cases an email address.
-func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// NormalizeEmail trims and lower-cases an email address and puts it in
+// Unicode normalization form C, so that the composed and decomposed
+// spellings of one address, such as "zoë" typed as "zoe" and U+0308, are
+// one account and one guest.
+// NOTE: an account registered with a decomposed address before this
+// normalization existed is found only by that spelling's hash, which no
+// longer matches.
+func NormalizeEmail(email string) string {
+	return norm.NFC.String(strings.ToLower(strings.TrimSpace(email)))
+}
 
 // emailHash returns the hex HMAC-SHA256 of the normalized email under the
 // store's lookup key.
@@ -286,8 +303,14 @@ func (s *Service) customerByEmail(ctx context.Context, email string) (string, er
 	if err != nil {
 		return "", err
 	}
+	return s.customerWithEmailHash(ctx, hash)
+}
+
+// customerWithEmailHash returns the customer id reserved for the email
+// with keyed hash hash, or "".
+func (s *Service) customerWithEmailHash(ctx context.Context, hash string) (string, error) {
 	var reserved domain.CustomerEmailReserved
-	_, err = s.repo.Load(ctx, domain.EmailStream(hash), func(event eventstore.RecordedEvent) error {
+	_, err := s.repo.Load(ctx, domain.EmailStream(hash), func(event eventstore.RecordedEvent) error {
 		if event.Type == domain.EventCustomerEmailReserved && reserved.CustomerID == "" {
 			return jsonDecode(event.Data, &reserved)
 		}

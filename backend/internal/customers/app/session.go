@@ -59,34 +59,52 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 	return s.LoginFrom(ctx, email, password, "")
 }
 
-// LoginFrom is Login for a client at clientIP. Each attempt counts against
-// LoginLimits per email and address before the password is checked, and a
-// throttled attempt is a TooManyRequests error with code
-// "too_many_attempts". A successful sign-in clears the address's count.
+// LoginFrom is Login for a client at clientIP. Wrong passwords and
+// unknown emails count as failures against LoginLimits per email and
+// address, and an attempt in progress holds a place under them, so
+// parallel guesses cannot exceed them. A throttled attempt is a
+// TooManyRequests error with code "too_many_attempts". A successful
+// sign-in clears the address's failures and counts nothing. An email that
+// breaks the rules of Register is an Invalid error naming "email".
 func (s *Service) LoginFrom(ctx context.Context, email, password, clientIP string) (Session, error) {
 	email = NormalizeEmail(email)
 	if email == "" || password == "" || len(password) > maxPasswordBytes {
 		return Session{}, errInvalidCredentials()
 	}
+	if err := apperr.Validate(emailField{Email: email}); err != nil {
+		return Session{}, err
+	}
 	account := hashToken(email)[:32]
-	wait, err := throttle.Count(ctx, s.redis, loginAttemptsPrefix, account, clientIP, LoginLimits)
+	attempt, wait, err := throttle.Begin(ctx, s.redis, loginAttemptsPrefix, account, clientIP, LoginLimits)
 	if err != nil {
 		return Session{}, err
 	}
-	if wait > 0 {
+	if attempt == nil {
 		s.logger.Warn().Str("client_key", throttle.AddressKey(clientIP)).Dur("retry_after", wait).Msg("customer sign-in throttled")
 		return Session{}, &apperr.Error{
-			Kind: apperr.KindTooManyRequests, Code: "too_many_attempts",
+			Kind: apperr.KindTooManyRequests, Code: "too_many_attempts", RetryAfter: wait,
 			Message: fmt.Sprintf("too many failed sign-in attempts for this email. Try again in %d minutes.", int(math.Ceil(wait.Minutes()))),
 		}
 	}
 	session, err := s.checkLogin(ctx, email, password)
-	if err == nil {
-		if err := s.redis.Del(ctx, throttle.ClientKey(loginAttemptsPrefix, account, clientIP)).Err(); err != nil {
-			return Session{}, fmt.Errorf("reset sign-in attempts: %w", err)
-		}
+	if finishErr := finishAttempt(ctx, attempt, err); finishErr != nil {
+		return Session{}, errors.Join(err, finishErr)
 	}
 	return session, err
+}
+
+// finishAttempt ends a sign-in attempt by its outcome: a success clears
+// the address's failures, wrong credentials count as a failure, and any
+// other error, such as an unverified email or a server fault, counts
+// nothing.
+func finishAttempt(ctx context.Context, attempt *throttle.Attempt, loginErr error) error {
+	if loginErr == nil {
+		return attempt.Succeed(ctx)
+	}
+	if appErr, ok := apperr.As(loginErr); ok && appErr.Code == "invalid_credentials" {
+		return attempt.Fail(ctx)
+	}
+	return attempt.Abandon(ctx)
 }
 
 // LoginLimits bound failed customer sign-ins like the admin's.

@@ -23,12 +23,13 @@ const SessionCookie = ordersports.CustomerSessionCookie
 
 // Customers is the part of the customers application that the routes call.
 type Customers interface {
-	Register(ctx context.Context, cmd customersapp.Register) error
+	RegisterFrom(ctx context.Context, cmd customersapp.Register, clientIP string) error
 	Verify(ctx context.Context, token string) error
 	LoginFrom(ctx context.Context, email, password, clientIP string) (customersapp.Session, error)
 	Authenticate(ctx context.Context, token string) (customersapp.Session, error)
 	Logout(ctx context.Context, token string) error
-	RequestPasswordReset(ctx context.Context, email string) error
+	CheckCSRF(session customersapp.Session, header string) error
+	RequestPasswordResetFrom(ctx context.Context, email, clientIP string) error
 	ConfirmPasswordReset(ctx context.Context, token, password string) error
 	Customer(ctx context.Context, customerID string) (customersapp.Customer, error)
 	Erase(ctx context.Context, customerID string) (eventstore.AppendResult, error)
@@ -66,7 +67,8 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 		if err != nil {
 			return err
 		}
-		err = customers.Register(web.CommandContext(c, "anonymous"), customersapp.Register{Email: request.Email, Password: request.Password})
+		cmd := customersapp.Register{Email: request.Email, Password: request.Password}
+		err = customers.RegisterFrom(web.CommandContext(c, "anonymous"), cmd, c.IP())
 		if err != nil {
 			return err
 		}
@@ -98,10 +100,8 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 		return c.JSON(fiber.Map{"csrf_token": session.CSRFToken})
 	})
 	group.Post("/logout", func(c *fiber.Ctx) error {
-		if token := c.Cookies(SessionCookie); token != "" {
-			if err := customers.Logout(c.UserContext(), token); err != nil {
-				return err
-			}
+		if err := logout(c, customers); err != nil {
+			return err
 		}
 		c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true})
 		return c.SendStatus(fiber.StatusNoContent)
@@ -111,7 +111,7 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 		if err != nil {
 			return err
 		}
-		if err := customers.RequestPasswordReset(web.CommandContext(c, "anonymous"), request.Email); err != nil {
+		if err := customers.RequestPasswordResetFrom(web.CommandContext(c, "anonymous"), request.Email, c.IP()); err != nil {
 			return err
 		}
 		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"requested": true})
@@ -151,6 +151,28 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 		}
 		return c.JSON(orders)
 	})
+}
+
+// logout ends the session of the request's cookie. A live session ends
+// only with its CSRF token in the X-CSRF-Token header, so that another
+// site cannot sign the customer out. Without a live session there is
+// nothing to end.
+func logout(c *fiber.Ctx, customers Customers) error {
+	token := c.Cookies(SessionCookie)
+	if token == "" {
+		return nil
+	}
+	session, err := customers.Authenticate(c.UserContext(), token)
+	if appErr, ok := apperr.As(err); ok && appErr.Kind == apperr.KindUnauthorized {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := customers.CheckCSRF(session, c.Get(ordersports.CustomerCSRFHeader)); err != nil {
+		return err
+	}
+	return customers.Logout(c.UserContext(), token)
 }
 
 // AdminRoutes registers GET /customers, POST /customers/:id/erase and

@@ -9,7 +9,8 @@ import (
 )
 
 // checkout returns {"redirect_url"} or {"instructions"}. The gateway sends
-// the buyer back to the address this request came to.
+// the buyer back to the store's public URL (web.StoreURL), never to an
+// address taken from X-Forwarded-* headers.
 func (h handlers) checkout(c *fiber.Ctx) error {
 	var cmd ordersapp.StartCheckout
 	if err := web.DecodeJSON(c, &cmd); err != nil {
@@ -19,7 +20,7 @@ func (h handlers) checkout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cmd.OrderID, cmd.AccessToken, cmd.CustomerID, cmd.StoreURL = c.Params("id"), access.Token, access.CustomerID, c.BaseURL()
+	cmd.OrderID, cmd.AccessToken, cmd.CustomerID, cmd.StoreURL = c.Params("id"), access.Token, access.CustomerID, web.StoreURL(c)
 	checkout, err := h.Service.StartCheckout(web.CommandContext(c, "anonymous"), cmd)
 	if err != nil {
 		return err

@@ -86,7 +86,7 @@ var (
 )
 
 // Validator returns the shared validator, which reports fields by their
-// JSON names.
+// JSON names and checks the "email" rule with ValidEmail.
 func Validator() *validator.Validate {
 	validateOnce.Do(func() {
 		validate = validator.New(validator.WithRequiredStructEnabled())
@@ -97,6 +97,10 @@ func Validator() *validator.Validate {
 			}
 			return name
 		})
+		// Replacing the standard "email" rule applies it to every struct
+		// that uses the tag. RegisterValidation returns an error only for an
+		// empty tag or a nil function.
+		_ = validate.RegisterValidation("email", validateEmail)
 	})
 	return validate
 }

@@ -45,3 +45,31 @@ func TestValidate_lengthMessageNamesUnit(t *testing.T) {
 		t.Errorf("got %+v", appErr)
 	}
 }
+
+func TestValidate_emailRejectsHiddenAndQuotedForms(t *testing.T) {
+	for _, address := range []string{
+		"carol@example.test\u200b",
+		"car\u200bol@example.test",
+		"carol\u00a0@example.test",
+		"carol@example.test\u0007",
+		"\u202ecarol@example.test",
+		`"carol"@example.test`,
+		`"<img src=x onerror=alert(1)>"@example.test`,
+		`"a\"b"@example.test`,
+		"<img>@example.test",
+	} {
+		appErr, ok := As(Validate(command{Email: address, Nested: nested{Limit: 1}}))
+		if !ok {
+			t.Errorf("%+q accepted", address)
+			continue
+		}
+		if appErr.Field != "email" || appErr.Code != "invalid_email" {
+			t.Errorf("%+q: field %q code %q; want email, invalid_email", address, appErr.Field, appErr.Code)
+		}
+	}
+	for _, address := range []string{"carol@example.test", "zo\u00eb@example.test", "first.last+tag@sub.example.test"} {
+		if err := Validate(command{Email: address, Nested: nested{Limit: 1}}); err != nil {
+			t.Errorf("%+q rejected: %v", address, err)
+		}
+	}
+}

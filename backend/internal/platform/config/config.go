@@ -60,6 +60,11 @@ type Config struct {
 	// PayPalAPIBase overrides the PayPal API host; empty means PayPal's own
 	// host for the mode configured in the admin.
 	PayPalAPIBase string
+	// PublicURL is the address customers open the store at, such as
+	// https://shop.example.com, without a trailing slash. Links in emails
+	// and the pages payment gateways return to start with it. Empty, in
+	// development only, means the address of each request.
+	PublicURL string
 }
 
 // Lookup returns an environment variable and whether it is set.
@@ -85,6 +90,7 @@ func Load(lookup Lookup) (Config, error) {
 		Env:           get("ESIMSCAN_ENV", DefaultEnv),
 		PayPalAPIBase: get("PAYPAL_API_BASE", ""),
 		StripeAPIBase: get("STRIPE_API_BASE", DefaultStripeAPIBase),
+		PublicURL:     get("ESIMSCAN_PUBLIC_URL", ""),
 	}
 	var problems []error
 	var err error
@@ -129,6 +135,10 @@ func Load(lookup Lookup) (Config, error) {
 		problems = append(problems, fmt.Errorf("ESIMSCAN_LOG_FORMAT: %q is not one of json, console", cfg.LogFormat))
 	}
 	problems = append(problems, paymentProblems(cfg)...)
+	var publicURLProblem error
+	if cfg.PublicURL, publicURLProblem = parsePublicURL(cfg.PublicURL, cfg.Env); publicURLProblem != nil {
+		problems = append(problems, publicURLProblem)
+	}
 	return cfg, errors.Join(problems...)
 }
 
@@ -148,6 +158,32 @@ func paymentProblems(cfg Config) []error {
 		problems = append(problems, errors.New("STRIPE_API_BASE: must be an http:// or https:// URL"))
 	}
 	return problems
+}
+
+// parsePublicURL checks ESIMSCAN_PUBLIC_URL and returns it without a
+// trailing slash. It must be an absolute http or https URL of a host, with
+// no path beyond "/", no query, fragment or user info. Production requires
+// it, because without it links are built from the request, whose Host and
+// X-Forwarded-* headers the client chooses.
+func parsePublicURL(raw, env string) (string, error) {
+	if raw == "" {
+		if env == EnvProduction {
+			return "", errors.New("ESIMSCAN_PUBLIC_URL: required when ESIMSCAN_ENV is production; set it to the address customers open, such as https://shop.example.com")
+		}
+		return "", nil
+	}
+	parsed, err := url.Parse(raw)
+	invalid := err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" ||
+		parsed.User != nil || (parsed.Path != "" && parsed.Path != "/") ||
+		parsed.RawQuery != "" || parsed.ForceQuery || parsed.Fragment != "" || strings.Contains(raw, "#")
+	if invalid {
+		shown := raw
+		if err == nil {
+			shown = parsed.Redacted() // hides a password in user info
+		}
+		return "", fmt.Errorf("ESIMSCAN_PUBLIC_URL: %q must be an http:// or https:// URL of a host with no path, query or fragment, such as https://shop.example.com", shown)
+	}
+	return strings.TrimSuffix(raw, "/"), nil
 }
 
 func parseFlag(value string) (bool, error) {
