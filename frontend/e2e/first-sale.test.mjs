@@ -1,7 +1,8 @@
 // The first sale, end to end through the UI in a real Chromium. An admin
 // installs the store, signs in, connects eSIM Access with the sandbox
 // settings, then tests, syncs and enables it. A customer then buys a package,
-// pays with the test gateway and sees the eSIM with its QR image. The admin
+// pays with the test gateway and sees the eSIM with its QR image, and opens
+// its top-ups, which a store of stub eSIMs cannot sell. The admin
 // then opens the order, turns on bank transfer and sees a second customer get
 // its instructions at checkout, marks that order paid, opens the customers
 // list, the catalog and the projections, and signs out. The
@@ -154,6 +155,37 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
     await again.getByText("Ready to install").waitFor();
     await again.screenshot({ path: `${SHOTS}05-order-phone.png`, fullPage: true });
     await again.close();
+  });
+
+  await t.test("offers top-ups for the issued eSIM", async () => {
+    assert.ok(orderUrl, "an order was placed");
+    const orderId = new URL(orderUrl).pathname.split("/").at(-1);
+    const topUpPage = await browser.context.newPage();
+    topUpPage.setDefaultTimeout(STEP_TIMEOUT_MS);
+    topUpPage.on("pageerror", (err) => pageErrors.push(err.message));
+    await topUpPage.goto(orderUrl);
+    await topUpPage.getByText("Ready to install").waitFor();
+    const section = topUpPage.getByRole("region", { name: "Top up" }).first();
+    await section.getByRole("button", { name: "Show top-up packages" }).click();
+
+    // The stub driver's demo eSIMs are unknown to any provider, so the store
+    // answers 409 topup_not_supported for them. The mock server offers
+    // made-up top-ups.
+    const unsupported = section.getByText("This eSIM cannot be topped up.");
+    const packages = section.getByRole("list", { name: "Top-up packages" });
+    await unsupported.or(packages).first().waitFor({ timeout: 60_000 });
+    await topUpPage.screenshot({ path: `${SHOTS}05b-order-topups.png`, fullPage: true });
+    assert.equal(await section.locator("[role=alert]").textContent(), "", "no error in the top-up section");
+
+    if (await packages.isVisible()) {
+      await packages.getByRole("button", { name: /^Buy top-up / }).first().click();
+      await topUpPage.waitForURL((url) => !url.pathname.endsWith(`/${orderId}`) && url.hash.startsWith("#token="));
+      await topUpPage.getByText("Awaiting payment").waitFor();
+      await topUpPage.getByText(/Top-up for eSIM \S+ of order /).first().waitFor();
+      await topUpPage.getByRole("link", { name: `order ${orderId}` }).click();
+      await topUpPage.getByRole("list", { name: "Top-ups of this eSIM" }).getByText("Awaiting payment").waitFor();
+    }
+    await topUpPage.close();
   });
 
   await t.test("rejects a wrong token as not valid", async () => {

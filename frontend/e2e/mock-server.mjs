@@ -3,8 +3,9 @@
 // history fallback and returns canned API responses from in-memory state. It
 // enforces the contract's rules that the UI must follow: the session cookie,
 // X-CSRF-Token on state-changing admin calls and on a signed-in customer's
-// order, X-Order-Token on orders, and
-// field-naming 422 errors. Its answers have the shapes of the real server's
+// order, X-Order-Token on orders (or, for an order of the signed-in
+// customer's account, the session cookie plus X-CSRF-Token on checkout and
+// top-ups), and field-naming 422 errors. Its answers have the shapes of the real server's
 // views (projections/*/views.go and backend/internal/*/ports/http.go), such as
 // the zeros of a provider never saved. It listens on 127.0.0.1 only and calls
 // nothing.
@@ -800,6 +801,22 @@ function orderWithToken(ctx) {
   return order;
 }
 
+// commandOrder returns the order of a state-changing request by its
+// X-Order-Token when sent. Otherwise it accepts the session cookie of the
+// customer whose account placed the order, together with the customer's
+// CSRF token, as the server does for checkout and top-ups.
+function commandOrder(ctx) {
+  if (ctx.req.headers["x-order-token"]) {
+    return orderWithToken(ctx);
+  }
+  const customer = signedInCustomer(ctx);
+  const order = ctx.state.orders.get(ctx.params.id);
+  if (!order || !customer || customer.erased || !customer.orders.includes(order.id)) {
+    throw new HttpError(404, "order_not_found", "order not found");
+  }
+  return order;
+}
+
 // readableOrder is orderWithToken that also accepts the session cookie of
 // the customer whose account placed the order, with no CSRF header, as the
 // server does for GET /api/orders/{id}.
@@ -836,6 +853,10 @@ function getOrder(ctx) {
   if (order.status === "paid") {
     order.status = "provisioning";
     record(order, "ProvisioningStarted", "system", { order_id: order.id, driver: "stub" });
+  } else if (order.status === "provisioning" && order.topUpOf) {
+    order.status = "issued";
+    order.issuedAt = new Date().toISOString();
+    record(order, "TopUpApplied", "system", { order_id: order.id, iccid: order.topUpOf.iccid, applied_at: order.issuedAt });
   } else if (order.status === "provisioning") {
     order.status = "issued";
     order.issuedAt = new Date().toISOString();
@@ -870,7 +891,124 @@ function orderView(order) {
   if (order.cancelledAt) {
     view.cancelled_at = order.cancelledAt;
   }
+  if (order.topUpOf) {
+    view.topup_of = order.topUpOf;
+  }
+  if (order.topUpOrders?.length) {
+    view.topups = order.topUpOrders.map(topUpEntry);
+  }
   return view;
+}
+
+// topUpEntry is a top-up order as its parent lists it, with the top-up's
+// current status.
+function topUpEntry(topUp) {
+  const entry = {
+    order_id: topUp.id,
+    iccid: topUp.topUpOf.iccid,
+    status: topUp.status,
+    package: topUp.package.name,
+    total: topUp.total,
+    placed_at: topUp.placedAt,
+  };
+  if (topUp.status === "issued") {
+    entry.applied_at = topUp.issuedAt;
+  }
+  return entry;
+}
+
+// --- top-ups ----------------------------------------------------------------
+
+// Every eSIM of the mock takes the same two made-up top-ups. The real server
+// queries the eSIM's provider instead, so its list depends on the provider.
+const TOPUP_PACKAGES = [
+  { code: "TOPUP-1GB-7D", name: "1 GB top-up", data_mb: 1024, days: 7, price: "2.50" },
+  { code: "TOPUP-3GB-30D", name: "3 GB top-up", data_mb: 3072, days: 30, price: "6.00" },
+];
+
+function topUpPackageView(pkg) {
+  return {
+    id: pkg.code,
+    name: pkg.name,
+    data_mb: pkg.data_mb,
+    unlimited: false,
+    daily: false,
+    validity_days: pkg.days,
+    price: { amount: pkg.price, currency: "USD" },
+  };
+}
+
+// topUpTarget returns the eSIM of order that iccid names, or its only eSIM
+// when iccid is empty, or throws the server's 409.
+function topUpTarget(order, iccid) {
+  if (order.topUpOf || order.status !== "issued" || order.esims.length === 0) {
+    throw new HttpError(409, "topup_not_supported", "this order has no issued eSIM to top up");
+  }
+  let esim = order.esims.find((e) => e.iccid === iccid);
+  if (!iccid && order.esims.length === 1) {
+    esim = order.esims[0];
+  }
+  if (!esim) {
+    throw new HttpError(409, "topup_not_supported", "this order has no issued eSIM to top up");
+  }
+  return { order_id: order.id, iccid: esim.iccid };
+}
+
+function listTopUps(ctx) {
+  const order = readableOrder(ctx);
+  const target = topUpTarget(order, ctx.url.searchParams.get("iccid") ?? "");
+  return { body: { topup_of: target, packages: TOPUP_PACKAGES.map(topUpPackageView) } };
+}
+
+function placeTopUp(ctx) {
+  const parent = commandOrder(ctx);
+  const { package_id: packageId, iccid } = ctx.body ?? {};
+  if (typeof packageId !== "string" || packageId === "") {
+    throw invalid("package_id", "package_id is required");
+  }
+  const target = topUpTarget(parent, typeof iccid === "string" ? iccid : "");
+  const pkg = TOPUP_PACKAGES.find((candidate) => candidate.code === packageId);
+  if (!pkg) {
+    throw new HttpError(422, "package_unavailable", "package_id names no top-up of this eSIM", "package_id");
+  }
+
+  const topUp = {
+    id: newId(),
+    token: newId(32),
+    email: parent.email,
+    status: "pending_payment",
+    total: { amount: pkg.price, currency: "USD" },
+    package: {
+      id: pkg.code,
+      provider: parent.package.provider,
+      provider_package_id: pkg.code,
+      name: pkg.name,
+      countries: parent.package.countries,
+      data_mb: pkg.data_mb,
+      unlimited: false,
+      validity_days: pkg.days,
+    },
+    esims: [],
+    topUpOf: target,
+    placedAt: new Date().toISOString(),
+    paidAt: null,
+    issuedAt: null,
+    events: [],
+  };
+
+  record(topUp, "OrderPlaced", "anonymous", { order_id: topUp.id, email: topUp.email, topup_of: target });
+  ctx.state.orders.set(topUp.id, topUp);
+  parent.topUpOrders = [...(parent.topUpOrders ?? []), topUp];
+  for (const customer of ctx.state.customers.values()) {
+    if (customer.orders.includes(parent.id)) {
+      customer.orders.push(topUp.id);
+    }
+  }
+
+  return {
+    status: 201,
+    body: { id: topUp.id, status: topUp.status, total: topUp.total, access_token: topUp.token, topup_of: target },
+  };
 }
 
 function qrSignature(orderId, iccid) {
@@ -1049,7 +1187,7 @@ function checkout(ctx) {
   if (!GATEWAYS.includes(gateway)) {
     throw invalid("gateway", "gateway must be one of stripe paypal manual");
   }
-  const order = orderWithToken(ctx);
+  const order = commandOrder(ctx);
   if (order.status !== "pending_payment") {
     throw new HttpError(409, "order_not_payable", `an order in status ${order.status} cannot be paid`);
   }
@@ -1293,6 +1431,8 @@ const ROUTES = [
   ["GET", /^\/api\/orders\/(?<id>[\w-]+)$/, getOrder],
   ["POST", /^\/api\/orders\/(?<id>[\w-]+)\/payments\/test$/, payWithTestGateway],
   ["POST", /^\/api\/orders\/(?<id>[\w-]+)\/checkout$/, checkout],
+  ["GET", /^\/api\/orders\/(?<id>[\w-]+)\/topups$/, listTopUps],
+  ["POST", /^\/api\/orders\/(?<id>[\w-]+)\/topups$/, placeTopUp],
   ["GET", /^\/api\/orders\/(?<id>[\w-]+)\/esims\/(?<iccid>\d+)\/qr\.png$/, qrPng],
   ["GET", /^\/api\/admin\/sandbox$/, (ctx) => (requireAdmin(ctx), { body: { providers: ctx.state.sandbox } })],
   ["GET", /^\/api\/admin\/providers$/, (ctx) => (requireAdmin(ctx), { body: [...ctx.state.providers.values()].map((p) => providerView(ctx.state, p)) })],

@@ -12,9 +12,10 @@ const HOME = {
   "GET /api/sandbox": { body: { enabled: false } },
 };
 
-async function renderApp() {
-  const router = await routerAt("/");
+async function renderApp(path = "/") {
+  const router = await routerAt(path);
   render(App, { global: { plugins: [router] } });
+  return router;
 }
 
 beforeEach(() => {
@@ -60,5 +61,26 @@ describe("App", () => {
     const notice = await screen.findByText(/The catalog is loading; prices and lists may be incomplete for a few seconds/);
     expect(notice.getAttribute("role")).toBe("status");
     await waitFor(() => expect(screen.queryByText(/The catalog is loading/)).toBeNull(), { timeout: 3_000 });
+  });
+
+  it("opens a fresh page for another order", async () => {
+    const view = (id: string, amount: string) => ({ body: { id, status: "pending_payment", total: { amount, currency: "USD" }, esims: [] } });
+    const { requests } = stubFetch({
+      "GET /api/store": { body: { name: "" } },
+      "GET /api/ready": { body: { status: "ready" } },
+      "GET /api/sandbox": { body: { enabled: false } },
+      "GET /api/orders/a1": view("a1", "7.20"),
+      "GET /api/orders/b2": view("b2", "5.00"),
+    });
+    const router = await renderApp("/orders/a1#token=tok-a");
+    await screen.findByText("Order a1");
+
+    await router.push("/orders/b2#token=tok-b");
+
+    await screen.findByText("Order b2");
+    expect(screen.queryByText("Order a1")).toBeNull();
+    expect(screen.getByText("$5.00")).toBeTruthy();
+    const b2 = requests.find((r) => r.path === "/api/orders/b2")!;
+    expect(b2.headers["X-Order-Token"]).toBe("tok-b");
   });
 });

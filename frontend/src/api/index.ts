@@ -24,6 +24,7 @@ import type {
   PayPalSettingsInput,
   PayPalSettingsView,
   PlacedOrder,
+  PlacedTopUp,
   ProjectionStatus,
   ProviderSettings,
   ProviderView,
@@ -36,6 +37,7 @@ import type {
   StripeSettingsView,
   SyncStatus,
   TestResult,
+  TopUpOffer,
 } from "./types";
 
 export * from "./errors";
@@ -50,6 +52,15 @@ const segment = encodeURIComponent;
 export function createApi(options: HttpOptions = {}) {
   const http = new HttpClient(options);
   const orderHeaders = (token: string) => ({ "X-Order-Token": token });
+  // A command on an order carries its token, or else relies on the customer
+  // session cookie, which the server accepts on a command only together
+  // with the customer's CSRF token.
+  const orderCommandHeaders = (token: string | null): Record<string, string> | undefined => {
+    if (token) {
+      return orderHeaders(token);
+    }
+    return customerCsrf ? { "X-CSRF-Token": customerCsrf } : undefined;
+  };
   const providerPath = (slug: string) => `/api/admin/providers/${segment(slug)}`;
 
   const store = {
@@ -85,13 +96,36 @@ export function createApi(options: HttpOptions = {}) {
     /**
      * Starts paying an order through a gateway. Returns the gateway's page to
      * open, or the bank-transfer instructions. A gateway the store has off is
-     * a 422 ApiError naming the field "gateway".
+     * a 422 ApiError naming the field "gateway". Without a token the signed-in
+     * customer's session pays for an order of the account.
      */
-    checkout: (id: string, token: string, gateway: CheckoutGateway) =>
+    checkout: (id: string, token: string | null, gateway: CheckoutGateway) =>
       http.request<CheckoutAnswer>(`/api/orders/${segment(id)}/checkout`, {
         method: "POST",
-        headers: orderHeaders(token),
+        headers: orderCommandHeaders(token),
         body: { gateway },
+      }),
+    /**
+     * Returns the packages that can top up the eSIM iccid of an order. Every
+     * call makes the server query the eSIM's provider. An eSIM that cannot be
+     * topped up is a 409 ApiError with code "topup_not_supported".
+     */
+    topUps: (id: string, iccid: string, token: string | null) =>
+      http.request<TopUpOffer>(`/api/orders/${segment(id)}/topups?${new URLSearchParams({ iccid })}`, {
+        headers: token ? orderHeaders(token) : undefined,
+        timeoutMs: 45_000,
+      }),
+    /**
+     * Places a top-up order for the eSIM iccid, to be paid like a new order.
+     * A package the provider no longer offers is a 422 ApiError naming the
+     * field "package_id".
+     */
+    buyTopUp: (id: string, iccid: string, packageId: string, token: string | null) =>
+      http.request<PlacedTopUp>(`/api/orders/${segment(id)}/topups`, {
+        method: "POST",
+        headers: orderCommandHeaders(token),
+        body: { package_id: packageId, iccid },
+        timeoutMs: 45_000,
       }),
     /** Returns the name the installer gave the store, or "" before installation. */
     storeName: async () => (await http.request<{ name?: string }>("/api/store"))?.name ?? "",
@@ -126,8 +160,8 @@ export function createApi(options: HttpOptions = {}) {
     },
   };
 
-  // The customer session's CSRF token, apart from the admin's: only order
-  // placement sends it.
+  // The customer session's CSRF token, apart from the admin's: order
+  // placement sends it, and so do commands on an order sent without its token.
   let customerCsrf: string | null = null;
 
   const customer = {
@@ -154,9 +188,16 @@ export function createApi(options: HttpOptions = {}) {
     confirmPasswordReset: (token: string, password: string) =>
       http.request<unknown>("/api/customers/password-reset/confirm", { method: "POST", body: { token, password } }),
     orders: () => http.request<CustomerOrder[]>("/api/customers/me/orders"),
-    /** Ends the customer session on the server and forgets its CSRF token. */
+    /**
+     * Ends the customer session on the server and forgets its CSRF token,
+     * which the server requires so that another site cannot sign the
+     * customer out.
+     */
     logout: async () => {
-      await http.request<unknown>("/api/customers/logout", { method: "POST" });
+      await http.request<unknown>("/api/customers/logout", {
+        method: "POST",
+        headers: customerCsrf ? { "X-CSRF-Token": customerCsrf } : undefined,
+      });
       customerCsrf = null;
     },
   };

@@ -26,3 +26,24 @@ describe("refund notices in the order history", () => {
     expect(outcome?.text).toContain("timeout");
   });
 });
+
+describe("payment captures and returned payments in the order history", () => {
+  it("describes a capture hold and its release", () => {
+    expect(describeOrderEvent(event("PaymentCaptureStarted", { gateway: "paypal", reference: "5O190127TN364715T" }))).toBe(
+      "Capture started with PayPal for 5O190127TN364715T",
+    );
+    expect(describeOrderEvent(event("PaymentCaptureFailed", { gateway: "paypal", reason: "declined" }))).toBe(
+      "Capture with PayPal failed: declined; the order is payable again",
+    );
+  });
+
+  it("describes a returned and an unmatched payment", () => {
+    const amount = { amount: "1.23", currency: "USD" };
+    const returned = describeOrderEvent(
+      event("PaymentReturned", { gateway: "stripe", amount, refund_reference: "re_1", reason: "order cancelled" }),
+    );
+    expect(returned).toMatch(/^Payment of .+ with Stripe refunded as re_1: order cancelled$/);
+    const unmatched = describeOrderEvent(event("PaymentUnmatched", { gateway: "stripe", amount, reason: "order cancelled" }));
+    expect(unmatched).toMatch(/^Payment of .+ with Stripe could not be applied and is not refunded yet: order cancelled$/);
+  });
+});

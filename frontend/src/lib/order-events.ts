@@ -56,6 +56,20 @@ export function describeOrderEvent(event: OrderEvent): string {
       const amount = money(data, "amount");
       return `Refunded${amount ? ` ${amount}` : ""} through ${gateway(data)}`;
     }
+    case "PaymentCaptureStarted":
+      return `Capture started with ${gateway(data)} for ${field(data, "reference") || "an approved payment"}`;
+    case "PaymentCaptureFailed":
+      return `Capture with ${gateway(data)} failed: ${field(data, "reason") || "no reason given"}; the order is payable again`;
+    case "PaymentReturned": {
+      const amount = money(data, "amount");
+      const reason = field(data, "reason") || "the order could not take it";
+      return `Payment${amount ? ` of ${amount}` : ""} with ${gateway(data)} refunded as ${field(data, "refund_reference")}: ${reason}`;
+    }
+    case "PaymentUnmatched": {
+      const amount = money(data, "amount");
+      const reason = field(data, "reason") || "no reason given";
+      return `Payment${amount ? ` of ${amount}` : ""} with ${gateway(data)} could not be applied and is not refunded yet: ${reason}`;
+    }
     case "EmailSent":
       if (isRefundNotice(data)) return `Refund notice sent for ${field(data, "refund_reference")}`;
       return `eSIM email sent${attempt(data)}`;

@@ -11,6 +11,20 @@ export const STATUS_TEXT: Record<OrderStatus, string> = {
   refunded: "Refunded",
 };
 
+/**
+ * Statuses of a top-up order as the order pages word them. A top-up issues
+ * no eSIM: "issued" means the provider added the data to the existing one.
+ */
+export const TOPUP_STATUS_TEXT: Record<OrderStatus, string> = {
+  pending_payment: "Awaiting payment",
+  paid: "Paid: adding the data",
+  provisioning: "Adding the data",
+  issued: "Added to the eSIM",
+  failed: "Could not be added",
+  cancelled: "Cancelled",
+  refunded: "Refunded",
+};
+
 /** Statuses in which the eSIM is on its way and the order page polls. */
 export const IN_PROGRESS: readonly OrderStatus[] = ["paid", "provisioning"];
 

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/vue
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Esim, OrderView } from "../api";
-import { forgetCustomer, signInCustomer } from "../lib/customer-session";
+import { customerSession, forgetCustomer, signInCustomer } from "../lib/customer-session";
 import { browserNavigation } from "../lib/navigate";
 import { loadOrderToken, saveOrderToken } from "../lib/order-token";
 import { apiError, stubFetch } from "../test/fetch-stub";
@@ -79,7 +79,8 @@ describe("OrderPage", () => {
     expect(requests[0].headers["X-CSRF-Token"]).toBeUndefined();
     expect(requests[0].credentials).toBe("same-origin");
     expect(screen.queryByRole("heading", { name: "Save your private order link" })).toBeNull();
-    expect(screen.getByRole("alert").textContent).toBe("");
+    // The page's alert region and the eSIM's top-up section's.
+    expect(screen.getAllByRole("alert").map((alert) => alert.textContent)).toEqual(["", ""]);
   });
 
   it("prefers the stored token when signed in", async () => {
@@ -115,15 +116,90 @@ describe("OrderPage", () => {
     expect(requests.every((r) => r.headers["X-Order-Token"] === undefined)).toBe(true);
   });
 
-  it("says payment needs the link when opened by session", async () => {
+  it("pays by session without a token", async () => {
+    const assign = vi.spyOn(browserNavigation, "assign").mockImplementation(() => {});
     signInCustomer("csrf-1", "ada@example.com");
-    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment") });
+    const { requests } = stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "GET /api/payments/gateways": ALL_GATEWAYS_ON,
+      "POST /api/orders/o1/checkout": { body: { redirect_url: "https://checkout.stripe.test/c/pay/cs_2" } },
+    });
+    const user = userEvent.setup();
     await renderOrder("/orders/o1");
 
-    await screen.findByText(/Payment still needs the access code/);
-    expect(screen.queryByRole("radio")).toBeNull();
+    await user.click(await screen.findByRole("radio", { name: "Card (Stripe)" }));
+    await user.click(screen.getByRole("button", { name: "Continue to card payment" }));
+
+    await waitFor(() => expect(assign).toHaveBeenCalledWith("https://checkout.stripe.test/c/pay/cs_2"));
+    const post = requests.find((r) => r.method === "POST")!;
+    expect(post.body).toEqual({ gateway: "stripe" });
+    expect(post.headers["X-CSRF-Token"]).toBe("csrf-1");
+    expect(post.headers["X-Order-Token"]).toBeUndefined();
+    expect(post.credentials).toBe("same-origin");
+    expect(screen.queryByText(/private link you saved/)).toBeNull();
+  });
+
+  it("hides the test gateway by session", async () => {
+    signInCustomer("csrf-1", "ada@example.com");
+    const { requests } = stubFetch({ "GET /api/orders/o1": order("pending_payment"), "GET /api/payments/gateways": ALL_GATEWAYS_ON });
+    await renderOrder("/orders/o1");
+
+    expect(await screen.findByRole("radio", { name: "Bank transfer" })).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Pay with test gateway" })).toBeNull();
+    expect(screen.queryByText(/Test payment gateway/)).toBeNull();
     expect(requests.filter((r) => r.method === "POST")).toHaveLength(0);
+  });
+
+  it("sends no CSRF token with a token", async () => {
+    signInCustomer("csrf-1", "ada@example.com");
+    const { requests } = stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/checkout": { body: { instructions: "IBAN DE00 1234" } },
+    });
+    const user = userEvent.setup();
+    await renderOrder();
+
+    await user.click(await screen.findByRole("radio", { name: "Bank transfer" }));
+    await user.click(screen.getByRole("button", { name: "Show bank transfer details" }));
+
+    await screen.findByRole("region", { name: "Pay by bank transfer" });
+    const post = requests.find((r) => r.method === "POST")!;
+    expect(post.headers["X-Order-Token"]).toBe("tok-1");
+    expect(post.headers["X-CSRF-Token"]).toBeUndefined();
+  });
+
+  it("asks for the link when session checkout gets 404", async () => {
+    signInCustomer("csrf-1", "ada@example.com");
+    stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/checkout": apiError(404, "order_not_found", "no order with this id and access token"),
+    });
+    const user = userEvent.setup();
+    await renderOrder("/orders/o1");
+
+    await user.click(await screen.findByRole("radio", { name: "PayPal" }));
+    await user.click(screen.getByRole("button", { name: "Continue to PayPal" }));
+
+    const payment = screen.getByRole("region", { name: "Payment" });
+    await waitFor(() => expect(within(payment).getByRole("alert").textContent).toMatch(/needs its private link/));
+    expect(within(payment).getByRole("alert").textContent).not.toMatch(/access token/);
+  });
+
+  it("signs out when session checkout gets 403", async () => {
+    signInCustomer("stale-csrf", "ada@example.com");
+    stubFetch({
+      "GET /api/orders/o1": order("pending_payment"),
+      "POST /api/orders/o1/checkout": apiError(403, "csrf_token_invalid", "missing or invalid X-CSRF-Token header"),
+    });
+    const user = userEvent.setup();
+    await renderOrder("/orders/o1");
+
+    await user.click(await screen.findByRole("radio", { name: "PayPal" }));
+    await user.click(screen.getByRole("button", { name: "Continue to PayPal" }));
+
+    const payment = screen.getByRole("region", { name: "Payment" });
+    await waitFor(() => expect(within(payment).getByRole("alert").textContent).toMatch(/session has ended/));
+    expect(customerSession.signedIn).toBe(false);
   });
 
   it("hides the test gateway when the store has it off", async () => {

@@ -73,6 +73,9 @@ func (s *Service) ListTopUps(ctx context.Context, orderID string, access Access,
 		return TopUps{}, err
 	}
 	target, err := parent.order.TopUpTarget(iccid)
+	if errors.Is(err, domain.ErrDemoTopUp) {
+		return TopUps{}, errTopUpNotSupported("demo eSIMs made by the stub driver cannot be topped up")
+	}
 	if err != nil {
 		return TopUps{}, errTopUpNotSupported("this order has no issued eSIM to top up")
 	}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -12,6 +13,10 @@ const CodeTopUpNotSupported = "topup_not_supported"
 // ErrTopUpNotSupported reports a top-up of an order that is not issued, or
 // of an eSIM the order did not issue.
 var ErrTopUpNotSupported = errors.New("this order's eSIM cannot be topped up")
+
+// ErrDemoTopUp reports a top-up of a demo eSIM made by the stub driver,
+// which no provider knows. It wraps ErrTopUpNotSupported.
+var ErrDemoTopUp = fmt.Errorf("%w: demo eSIMs made by the stub driver work on no network", ErrTopUpNotSupported)
 
 // TopUpOf links a top-up order to the eSIM it adds data to: the order that
 // issued the eSIM, and the eSIM's ICCID.
@@ -64,12 +69,12 @@ func (o *Order) TopUpTarget(iccid string) (TopUpOf, error) {
 		}
 		return *parent, nil
 	}
-	if iccid == "" && len(o.esims) == 1 {
-		return TopUpOf{OrderID: o.placed.OrderID, ICCID: o.esims[0].ICCID}, nil
-	}
 	for _, esim := range o.esims {
-		if iccid != "" && esim.ICCID == iccid {
-			return TopUpOf{OrderID: o.placed.OrderID, ICCID: iccid}, nil
+		if (iccid == "" && len(o.esims) == 1) || (iccid != "" && esim.ICCID == iccid) {
+			if esim.Demo {
+				return TopUpOf{}, ErrDemoTopUp
+			}
+			return TopUpOf{OrderID: o.placed.OrderID, ICCID: esim.ICCID}, nil
 		}
 	}
 	return TopUpOf{}, ErrTopUpNotSupported

@@ -52,6 +52,9 @@ func TestOrder_TopUpTarget(t *testing.T) {
 	one := given(t, placed(t, 1), paidEvent("r"), ProvisioningStarted{Driver: DriverStub}, issuedWith("8999001"))
 	two := given(t, placed(t, 2), paidEvent("r2"), ProvisioningStarted{Driver: DriverStub}, issuedWith("8999001", "8999002"))
 	pending := given(t, placed(t, 1))
+	demoIssued := issuedWith("8999003")
+	demoIssued.ESIMs[0].Demo = true
+	demo := given(t, placed(t, 1), paidEvent("r4"), ProvisioningStarted{Driver: DriverStub}, demoIssued)
 	topUp := given(t, topUpPlaced(t), paidEvent("r3"), ProvisioningStarted{Driver: DriverStub},
 		TopUpApplied{OrderID: "order-under-test", ICCID: "8999000000000000001"})
 
@@ -67,6 +70,8 @@ func TestOrder_TopUpTarget(t *testing.T) {
 		{"several eSIMs, none named", two, "", TopUpOf{}, ErrTopUpNotSupported},
 		{"another order's eSIM", one, "8999009", TopUpOf{}, ErrTopUpNotSupported},
 		{"not issued", pending, "", TopUpOf{}, ErrTopUpNotSupported},
+		{"a demo eSIM", demo, "", TopUpOf{}, ErrDemoTopUp},
+		{"a demo eSIM by ICCID", demo, "8999003", TopUpOf{}, ErrDemoTopUp},
 		{"a top-up targets its eSIM", topUp, "", TopUpOf{OrderID: "parent-order", ICCID: "8999000000000000001"}, nil},
 	}
 	for _, tc := range cases {

@@ -209,7 +209,8 @@ describe("OrdersPage", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Sign out" }));
 
     await expect.poll(() => router.currentRoute.value.name).toBe("account-login");
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toContain("POST /api/customers/logout");
+    const logout = requests.find((r) => `${r.method} ${r.path}` === "POST /api/customers/logout");
+    expect(logout?.headers["X-CSRF-Token"]).toBe("csrf-1");
     expect(customerSession.signedIn).toBe(false);
   });
 
