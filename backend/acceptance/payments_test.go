@@ -146,3 +146,91 @@ func TestPayments_stripeAndManual(t *testing.T) {
 	c.expect(200, "POST", "/api/admin/orders/"+third["id"].(string)+"/cancel", nil)
 	c.expect(409, "POST", "/api/admin/orders/"+third["id"].(string)+"/mark-paid", nil)
 }
+
+// TestPayments_stripeUnmatchedAndDelayed cancels an order whose Stripe
+// checkout started and then receives its payment, which is refunded and
+// shown in the history; pays an order by a delayed payment method; and
+// acknowledges events that name an order id no order can have.
+func TestPayments_stripeUnmatchedAndDelayed(t *testing.T) {
+	stripeURL := startStripeMock(t)
+	simURL := startSimulator(t)
+	s := newStore(t, "")
+	s.env = append(s.env, "STRIPE_API_BASE="+stripeURL, "ESIMSCAN_TEST_PAYMENTS=0")
+	c := s.start()
+	c.expect(201, "POST", "/api/install", map[string]string{
+		"store_name": "Stripe eSIMs", "admin_email": adminEmail, "admin_password": adminPassword,
+	})
+	c.login(t)
+	c.expect(200, "PUT", "/api/admin/providers/esim-access", map[string]any{
+		"base_url": simURL, "margin_percent": 25, "sync_interval_minutes": 60,
+		"credentials": map[string]string{"access_code": simAccessCode, "secret_key": simSecretKey},
+	})
+	c.expect(200, "POST", "/api/admin/providers/esim-access/test", nil)
+	syncID := c.expect(202, "POST", "/api/admin/providers/esim-access/sync", nil).object(t)["sync_id"].(string)
+	waitFor(t, "the sync", 60*time.Second, func() bool {
+		return c.expect(200, "GET", "/api/admin/providers/esim-access/syncs/"+syncID, nil).object(t)["status"] == "completed"
+	})
+	c.expect(200, "POST", "/api/admin/providers/esim-access/enable", nil)
+	packageID := c.expect(200, "GET", "/api/catalog/packages?country=JP", nil).list(t)[0]["id"].(string)
+	c.expect(200, "PUT", "/api/admin/settings/payments/stripe", map[string]any{
+		"secret_key": "sk_test_acceptance", "webhook_secret": stripeWebhookSecret, "enabled": true,
+	})
+	deliver := func(event []byte) {
+		t.Helper()
+		c.expect(200, "POST", "/api/webhooks/stripe", string(event), "Stripe-Signature", signStripe(event, time.Now(), stripeWebhookSecret))
+	}
+	session := func(eventID, eventType, orderID, status, intent string) []byte {
+		return []byte(fmt.Sprintf(`{"id":%q,"type":%q,"data":{"object":{"id":"cs_%s","client_reference_id":%q,
+			"payment_status":%q,"payment_intent":%q,"amount_total":123,"currency":"usd"}}}`,
+			eventID, eventType, eventID, orderID, status, intent))
+	}
+	placeWithCheckout := func(email string) (string, string) {
+		order := c.expect(201, "POST", "/api/orders", map[string]any{"package_id": packageID, "email": email}).object(t)
+		id, token := order["id"].(string), order["access_token"].(string)
+		c.expect(200, "POST", "/api/orders/"+id+"/checkout", map[string]string{"gateway": "stripe"}, "X-Order-Token", token)
+		return id, token
+	}
+
+	// The admin cancels while the buyer pays: the session is expired, and
+	// the payment that still arrives is refunded and shown on the order.
+	cancelled, _ := placeWithCheckout("stripe-cancelled@example.test")
+	c.expect(200, "POST", "/api/admin/orders/"+cancelled+"/cancel", nil)
+	for i := range 2 {
+		deliver(session(fmt.Sprintf("evt_late_%d", i), "checkout.session.completed", cancelled, "paid", "pi_late_payment"))
+	}
+	history := c.expect(200, "GET", "/api/admin/orders/"+cancelled+"/history", nil).list(t)
+	var returned []map[string]any
+	for _, entry := range history {
+		if entry["type"] == "PaymentReturned" {
+			returned = append(returned, entry["data"].(map[string]any))
+		}
+	}
+	if len(returned) != 1 {
+		t.Fatalf("history %v, want one PaymentReturned", lifecycleTypes(history))
+	}
+	if returned[0]["payment_reference"] != "pi_late_payment" || returned[0]["refund_reference"] == "" || returned[0]["reason"] == "" {
+		t.Errorf("PaymentReturned = %v", returned[0])
+	}
+	if status := c.expect(200, "GET", "/api/admin/orders/"+cancelled, nil).object(t)["status"]; status != "cancelled" {
+		t.Errorf("status = %v, want cancelled", status)
+	}
+
+	// A delayed payment method completes the session unpaid, then pays.
+	delayed, token := placeWithCheckout("stripe-delayed@example.test")
+	deliver(session("evt_delayed_1", "checkout.session.completed", delayed, "unpaid", "pi_delayed"))
+	if status := c.expect(200, "GET", "/api/orders/"+delayed, nil, "X-Order-Token", token).object(t)["status"]; status != "pending_payment" {
+		t.Fatalf("status after an unpaid completion = %v, want pending_payment", status)
+	}
+	deliver(session("evt_delayed_2", "checkout.session.async_payment_succeeded", delayed, "paid", "pi_delayed"))
+	waitFor(t, "the delayed payment's order to be issued", 30*time.Second, func() bool {
+		return c.expect(200, "GET", "/api/orders/"+delayed, nil, "X-Order-Token", token).object(t)["status"] == "issued"
+	})
+
+	// An order id that no order can have is acknowledged, not retried.
+	for i, orderID := range []string{"../../etc", "nosuchorder123"} {
+		deliver(session(fmt.Sprintf("evt_malformed_%d", i), "checkout.session.completed", orderID, "paid", "pi_malformed"))
+	}
+	if strings.Contains(s.process.output.String(), "sk_test_acceptance") {
+		t.Fatal("the store logged the Stripe secret key")
+	}
+}

@@ -1,6 +1,7 @@
 package acceptance
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -357,4 +359,184 @@ func signedWebhook(t *testing.T, sim *client, request map[string]string) deliver
 		t.Fatalf("simulator delivery = %s, want headers and a JSON body", fmt.Sprint(signed))
 	}
 	return signed
+}
+
+// newPayPalStore starts a store selling the eSIM Access simulator's
+// packages, with PayPal pointed at a PayPal simulator, and returns the
+// admin's client, a client of the PayPal simulator and a package id.
+func newPayPalStore(t *testing.T) (*store, *client, *client, string) {
+	t.Helper()
+	paypalURL := startPayPalSimulator(t)
+	simURL := startSimulator(t)
+	s := newStore(t, "")
+	s.env = append(s.env, "PAYPAL_API_BASE="+paypalURL, "ESIMSCAN_TEST_PAYMENTS=0")
+	c := s.start()
+	c.expect(201, "POST", "/api/install", map[string]string{
+		"store_name": "PayPal capture eSIMs", "admin_email": adminEmail, "admin_password": adminPassword,
+	})
+	c.login(t)
+	c.expect(200, "PUT", "/api/admin/providers/esim-access", map[string]any{
+		"base_url": simURL, "margin_percent": 25, "sync_interval_minutes": 60,
+		"credentials": map[string]string{"access_code": simAccessCode, "secret_key": simSecretKey},
+	})
+	c.expect(200, "POST", "/api/admin/providers/esim-access/test", nil)
+	syncID := c.expect(202, "POST", "/api/admin/providers/esim-access/sync", nil).object(t)["sync_id"].(string)
+	waitFor(t, "the sync", 60*time.Second, func() bool {
+		return c.expect(200, "GET", "/api/admin/providers/esim-access/syncs/"+syncID, nil).object(t)["status"] == "completed"
+	})
+	c.expect(200, "POST", "/api/admin/providers/esim-access/enable", nil)
+	packageID := c.expect(200, "GET", "/api/catalog/packages?country=JP", nil).list(t)[0]["id"].(string)
+	c.expect(200, "PUT", "/api/admin/settings/payments/paypal", map[string]any{
+		"client_id": paypalClientID, "client_secret": paypalClientSecret, "webhook_id": paypalWebhookID,
+		"mode": "sandbox", "enabled": true,
+	})
+	return s, c, newClient(t, paypalURL), packageID
+}
+
+// send makes a request without failing the test, for goroutines: it
+// returns the status and the Location header, or the error.
+func (c *client) send(method, path string) (int, string, error) {
+	request, err := http.NewRequestWithContext(context.Background(), method, c.base+path, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	if c.csrf != "" {
+		request.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	noRedirect := *c.http
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	answer, err := noRedirect.Do(request)
+	if err != nil {
+		return 0, "", err
+	}
+	answer.Body.Close()
+	return answer.StatusCode, answer.Header.Get("Location"), nil
+}
+
+// sendJSON posts body without failing the test, for goroutines.
+func (c *client) sendJSON(method, path, body string) (int, []byte, error) {
+	request, err := http.NewRequestWithContext(context.Background(), method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	request.Header.Set("Content-Type", "application/json")
+	if c.csrf != "" {
+		request.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	answer, err := c.http.Do(request)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer answer.Body.Close()
+	content, err := io.ReadAll(answer.Body)
+	return answer.StatusCode, content, err
+}
+
+func historyTypes(t *testing.T, c *client, orderID string) []string {
+	t.Helper()
+	return lifecycleTypes(c.expect(200, "GET", "/api/admin/orders/"+orderID+"/history", nil).list(t))
+}
+
+func countOf(types []string, eventType string) int {
+	count := 0
+	for _, each := range types {
+		if each == eventType {
+			count++
+		}
+	}
+	return count
+}
+
+// TestPayPal_captureRacesCancelAndMarkPaid opens the PayPal return URL of
+// an approved order while the admin cancels it or marks it paid. Whichever
+// wins, PayPal keeps no money the order does not show: the order is paid
+// by the capture, or PayPal captured nothing, or the capture was returned.
+func TestPayPal_captureRacesCancelAndMarkPaid(t *testing.T) {
+	s, c, sim, packageID := newPayPalStore(t)
+	b := newBrowser(t)
+	const trials = 6
+	for trial := range trials {
+		action := "cancel"
+		if trial%2 == 1 {
+			action = "mark-paid"
+		}
+		order := placePayPalOrder(t, c, packageID, "paypal-race@example.test")
+		status, returnURL := b.get(order.approveURL)
+		if status != http.StatusFound || returnURL == "" {
+			t.Fatalf("approval = %d to %q", status, returnURL)
+		}
+		returnPath := strings.TrimPrefix(returnURL, fmtAddr(s.addr))
+
+		var wg sync.WaitGroup
+		var returnStatus, adminStatus int
+		var location string
+		var returnErr, adminErr error
+		wg.Go(func() { returnStatus, location, returnErr = c.send("GET", returnPath) })
+		wg.Go(func() { adminStatus, _, adminErr = c.send("POST", "/api/admin/orders/"+order.id+"/"+action) })
+		wg.Wait()
+		if returnErr != nil || adminErr != nil {
+			t.Fatalf("trial %d: return error %v, %s error %v", trial, returnErr, action, adminErr)
+		}
+		if returnStatus != http.StatusFound || !strings.HasPrefix(location, "/orders/"+order.id+"?checkout=") {
+			t.Errorf("trial %d: return route = %d to %q, want a redirect to the order page", trial, returnStatus, location)
+		}
+		if adminStatus != http.StatusOK && adminStatus != http.StatusConflict {
+			t.Errorf("trial %d: %s = %d, want 200 or 409", trial, action, adminStatus)
+		}
+
+		waitFor(t, "order "+order.id+" to settle", 30*time.Second, func() bool {
+			status := c.expect(200, "GET", "/api/admin/orders/"+order.id, nil).object(t)["status"]
+			return status == "cancelled" || status == "issued"
+		})
+		types := historyTypes(t, c, order.id)
+		var paypalPaid bool
+		for _, entry := range c.expect(200, "GET", "/api/admin/orders/"+order.id+"/history", nil).list(t) {
+			if data, _ := entry["data"].(map[string]any); entry["type"] == "OrderPaid" && data["gateway"] == "paypal" {
+				paypalPaid = true
+			}
+		}
+		atPayPal := paypalOrder(t, sim, order.paypalID)
+		captured := len(atPayPal.Captures) == 1
+		returned := captured && atPayPal.Captures[0].Status == "REFUNDED" && countOf(types, "PaymentReturned") == 1
+		switch {
+		case paypalPaid && captured && atPayPal.Captures[0].Status == "COMPLETED":
+		case !paypalPaid && !captured:
+		case !paypalPaid && returned:
+		default:
+			t.Errorf("trial %d (%s): history %v, PayPal order %+v: PayPal kept money the order does not show",
+				trial, action, types, atPayPal)
+		}
+		if countOf(types, "OrderPaid") > 1 {
+			t.Errorf("trial %d: history %v has two payments", trial, types)
+		}
+	}
+}
+
+// TestPayPal_declinedCaptureReleasesOrder declines the capture at PayPal:
+// the browser lands on the order page with checkout=failed, the history
+// shows the hold and its release, and the order can be cancelled.
+func TestPayPal_declinedCaptureReleasesOrder(t *testing.T) {
+	s, c, sim, packageID := newPayPalStore(t)
+	b := newBrowser(t)
+	order := placePayPalOrder(t, c, packageID, "paypal-declined@example.test")
+	_, returnURL := b.get(order.approveURL)
+	sim.expect(204, "POST", "/_sim/orders/"+order.paypalID+"/decline", nil)
+	status, page := b.get(returnURL)
+	want := fmtAddr(s.addr) + "/orders/" + order.id + "?checkout=failed"
+	if status != http.StatusFound || page != want {
+		t.Fatalf("return route = %d to %q, want 302 to %q", status, page, want)
+	}
+	types := strings.Join(historyTypes(t, c, order.id), ",")
+	if types != "OrderPlaced,CheckoutStarted,PaymentCaptureStarted,PaymentCaptureFailed" {
+		t.Errorf("history = %s, want the hold and its release", types)
+	}
+	c.expect(200, "POST", "/api/admin/orders/"+order.id+"/cancel", nil)
+
+	// Broken return links still send the browser to a page.
+	for _, link := range []string{"?order=" + order.id, "?order=../../etc&token=X", "?token=X"} {
+		status, location, err := c.send("GET", "/api/checkout/paypal/return"+link)
+		if err != nil || status != http.StatusFound || !strings.HasSuffix(location, "?checkout=failed") {
+			t.Errorf("return %s = %d to %q (%v), want 302 with checkout=failed", link, status, location, err)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package acceptance
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -98,4 +99,59 @@ func TestRefund_paypalDashboard(t *testing.T) {
 	// Refunding again from the admin is rejected: nothing is left.
 	c.expect(409, "POST", "/api/admin/orders/"+order.id+"/refund", nil)
 	checkPaidOnce(t, c, order.id, "OrderPlaced,OrderPaid,ProvisioningStarted,ESIMIssued,OrderRefunded")
+}
+
+// TestRefund_paypalRepeatedAmounts refunds a PayPal payment of 1.23 twice
+// by 0.50, then 20 times by 0.10 at once: PayPal pays out exactly the
+// refunds the order records.
+func TestRefund_paypalRepeatedAmounts(t *testing.T) {
+	_, c, sim, packageID := newPayPalStore(t)
+	order := placePayPalOrder(t, c, packageID, "paypal-repeat-refund@example.test")
+	b := newBrowser(t)
+	_, returnURL := b.get(order.approveURL)
+	if status, page := b.get(returnURL); status != http.StatusFound || !strings.HasSuffix(page, "?checkout=success") {
+		t.Fatalf("return route = %d to %q, want checkout=success", status, page)
+	}
+	waitForStatus(t, c, order, "issued")
+	if order.total["amount"] != "1.23" {
+		t.Fatalf("order total = %v, want 1.23 for the amounts below", order.total)
+	}
+
+	for range 2 {
+		c.expect(200, "POST", "/api/admin/orders/"+order.id+"/refund", map[string]string{"amount": "0.50"})
+	}
+	capture := paypalOrder(t, sim, order.paypalID).Captures[0]
+	if capture.Refunds != 2 || capture.Refunded != "1.00" {
+		t.Errorf("PayPal capture after two refunds of 0.50 = %+v, want two refunds of 1.00 in all", capture)
+	}
+	if got := countOf(historyTypes(t, c, order.id), "OrderRefunded"); got != 2 {
+		t.Errorf("OrderRefunded events = %d, want 2", got)
+	}
+
+	var wg sync.WaitGroup
+	statuses := make(chan int, 20)
+	for range 20 {
+		wg.Go(func() {
+			status, _, err := c.sendJSON("POST", "/api/admin/orders/"+order.id+"/refund", `{"amount":"0.10"}`)
+			if err != nil {
+				t.Errorf("refund: %v", err)
+			}
+			statuses <- status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	for status := range statuses {
+		if status != http.StatusOK && status != http.StatusUnprocessableEntity {
+			t.Errorf("concurrent refund = %d, want 200 or 422", status)
+		}
+	}
+	capture = paypalOrder(t, sim, order.paypalID).Captures[0]
+	recorded := countOf(historyTypes(t, c, order.id), "OrderRefunded")
+	if capture.Refunds != recorded {
+		t.Errorf("PayPal made %d refunds (%s), the order records %d", capture.Refunds, capture.Refunded, recorded)
+	}
+	if capture.Refunds < 3 {
+		t.Errorf("PayPal made %d refunds, want at least one of the concurrent ones", capture.Refunds)
+	}
 }

@@ -77,5 +77,29 @@ type Gateway interface {
 	Refund(ctx context.Context, req RefundRequest) (Refund, error)
 }
 
-// ErrNotConfigured reports a gateway that is disabled or lacks settings.
-var ErrNotConfigured = errors.New("payment gateway is not configured")
+// Capturer is a gateway that collects an approved payment in a separate
+// step (PayPal). Capture takes the gateway's reference of the approval
+// (the PayPal order id) and returns the payment. Capturing again returns
+// the same payment and moves no more money. A capture the gateway refused
+// for good returns an error wrapping ErrCaptureDeclined, and one it has
+// not finished, ErrCapturePending; any other error may pass on a retry.
+type Capturer interface {
+	Capture(ctx context.Context, reference string) (Payment, error)
+}
+
+// CheckoutExpirer is a gateway whose started checkouts can be closed, so
+// that the buyer can no longer pay them (Stripe Checkout Sessions).
+type CheckoutExpirer interface {
+	ExpireCheckout(ctx context.Context, reference string) error
+}
+
+var (
+	// ErrNotConfigured reports a gateway that is disabled or lacks settings.
+	ErrNotConfigured = errors.New("payment gateway is not configured")
+	// ErrCaptureDeclined reports a capture the gateway refused for good:
+	// declined, not approved by the payer, or unknown.
+	ErrCaptureDeclined = errors.New("payment capture declined")
+	// ErrCapturePending reports a capture the gateway accepted but has not
+	// completed; its completion arrives by webhook.
+	ErrCapturePending = errors.New("payment capture pending")
+)

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
 	"esimscan/backend/internal/eventstore"
@@ -100,48 +102,39 @@ func (g paypalCheckout) StartCheckout(ctx context.Context, req payments.Checkout
 func (s *Server) paypalRoutes(api fiber.Router) {
 	logger := s.logger.With().Str("component", "paypal").Logger()
 	api.Get(paypalReturnPath[len("/api"):], func(c *fiber.Ctx) error {
-		orderID, token := c.Query("order"), c.Query("token")
-		if orderID == "" || token == "" {
-			return apperr.Invalid("token", "invalid_required", "the PayPal return link lacks its order or token")
-		}
-		page := "/orders/" + url.PathEscape(orderID)
-		gateway, err := s.paypal.current(c.UserContext())
-		if err != nil {
-			return err
-		}
-		status, awaiting, err := s.orders.PaymentStatus(c.UserContext(), orderID)
-		if err != nil {
-			return err
-		}
-		if !awaiting {
-			// A repeated return of a paid order shows success; an unknown
-			// or cancelled order captures nothing.
-			if status == "" || status == "cancelled" {
-				return c.Redirect(page+"?checkout=failed", http.StatusFound)
-			}
-			return c.Redirect(page+"?checkout=success", http.StatusFound)
-		}
-		payment, err := gateway.Capture(c.UserContext(), token)
-		if errors.Is(err, paypal.ErrCaptureNotCompleted) {
-			// The PAYMENT.CAPTURE.COMPLETED webhook records it later.
-			return c.Redirect(page+"?checkout=pending", http.StatusFound)
-		}
-		if err != nil {
-			logger.Error().Err(err).Str("order_id", orderID).Msg("capturing an approved PayPal order failed")
-			return c.Redirect(page+"?checkout=failed", http.StatusFound)
-		}
-		if payment.OrderID != orderID {
-			logger.Error().Str("order_id", orderID).Str("paypal_order_for", payment.OrderID).Msg("PayPal return names another order")
-			return c.Redirect(page+"?checkout=failed", http.StatusFound)
-		}
-		if err := s.orders.RecordPayment(c.UserContext(), "paypal", payment); err != nil {
-			return err
-		}
-		return c.Redirect(page+"?checkout=success", http.StatusFound)
+		return s.handlePayPalReturn(c, logger)
 	})
 	api.Post("/webhooks/paypal", func(c *fiber.Ctx) error {
 		return s.handlePayPalWebhook(c, logger)
 	})
+}
+
+// handlePayPalReturn captures the approved PayPal order named by the token
+// query parameter for the order named by order, then redirects the browser
+// to the order page with ?checkout=success, pending or failed. It always
+// redirects, whatever fails, because a browser shows no JSON.
+func (s *Server) handlePayPalReturn(c *fiber.Ctx, logger zerolog.Logger) error {
+	orderID, token := c.Query("order"), c.Query("token")
+	page := orderPagePath(orderID)
+	logger = logger.With().Str("order_id", orderID).Str("paypal_order_id", token).Logger()
+	if page == "/" || token == "" {
+		logger.Warn().Msg("PayPal return link without a valid order id or token; nothing captured")
+		return c.Redirect(page+"?checkout="+string(ordersapp.CaptureFailed), http.StatusFound)
+	}
+	outcome, err := s.orders.CapturePayment(c.UserContext(), paypal.Name, orderID, token)
+	if err != nil {
+		logger.Error().Err(err).Str("outcome", string(outcome)).Msg("PayPal capture on the return did not finish")
+	}
+	return c.Redirect(page+"?checkout="+string(outcome), http.StatusFound)
+}
+
+// orderPagePath returns the SPA's page of the order, or "/" for an id that
+// no order can have, so that no other text reaches the redirect.
+func orderPagePath(orderID string) string {
+	if parsed, err := uuid.Parse(orderID); err != nil || parsed.String() != strings.ToLower(orderID) {
+		return "/"
+	}
+	return "/orders/" + url.PathEscape(orderID)
 }
 
 // handlePayPalWebhook verifies the delivery with PayPal over the raw body,
@@ -182,38 +175,46 @@ func (s *Server) handlePayPalWebhook(c *fiber.Ctx, logger zerolog.Logger) error 
 	return c.JSON(fiber.Map{"received": true})
 }
 
+// applyPayPalEvent acts on a verified event. A nil error acknowledges it:
+// done, or a retry cannot help (an order id no order can have). Any other
+// error makes the webhook return 503, so PayPal delivers the event again.
 func (s *Server) applyPayPalEvent(ctx context.Context, gateway *paypal.Gateway, event paypal.Event) error {
+	logger := s.logger.With().Str("component", "paypal").Str("event_id", event.ID).Str("event_type", event.Type).
+		Str("order_id", event.CustomID).Str("paypal_order_id", event.OrderID).Logger()
+	var err error
 	switch event.Type {
 	case paypal.EventOrderApproved:
-		_, awaiting, err := s.orders.PaymentStatus(ctx, event.CustomID)
-		if err != nil {
-			return err
+		var outcome ordersapp.CaptureOutcome
+		outcome, err = s.orders.CapturePayment(ctx, paypal.Name, event.CustomID, event.OrderID)
+		if err == nil {
+			logger.Info().Str("outcome", string(outcome)).Msg("PayPal approval handled")
 		}
-		if !awaiting {
-			// Unknown, cancelled or already paid: capturing would take money
-			// the store cannot deliver for, and a retry would not change it.
-			s.logger.Warn().Str("paypal_order_id", event.OrderID).Str("order_id", event.CustomID).
-				Msg("PayPal approval for an order that does not wait for payment; not captured")
+		if appErr, ok := apperr.As(err); ok && appErr.Kind == apperr.KindNotFound {
+			// The PayPal order is created after the order is placed, so
+			// an unknown order cannot appear later.
+			logger.Warn().Msg("PayPal approval for an order the store does not have; not captured")
 			return nil
 		}
-		payment, err := gateway.Capture(ctx, event.OrderID)
-		if err != nil {
-			return err
-		}
-		return s.orders.RecordPayment(ctx, "paypal", payment)
 	case paypal.EventCaptureCompleted:
 		if event.CustomID == "" {
-			s.logger.Warn().Str("capture_id", event.CaptureID).Msg("PayPal capture without the store's order id; nothing to record")
+			logger.Warn().Str("capture_id", event.CaptureID).Msg("PayPal capture without the store's order id; nothing to record")
 			return nil
 		}
-		return s.orders.RecordPayment(ctx, "paypal", payments.Payment{
+		err = s.orders.RecordPayment(ctx, paypal.Name, payments.Payment{
 			OrderID: event.CustomID, Reference: event.CaptureID, Amount: event.Amount,
 		})
 	case paypal.EventCaptureRefunded:
 		return s.recordPayPalRefund(ctx, gateway, event)
+	default:
+		// Other types carry nothing the store reads.
+		return nil
 	}
-	// Other types carry nothing the store reads.
-	return nil
+	if appErr, ok := apperr.As(err); ok && appErr.Kind == apperr.KindInvalid {
+		logger.Error().Err(err).Str("capture_id", event.CaptureID).
+			Msg("PayPal event names an order id no order can have; acknowledged, check it in the PayPal dashboard")
+		return nil
+	}
+	return err
 }
 
 // recordPayPalRefund records the refund of a PAYMENT.CAPTURE.REFUNDED

@@ -7,10 +7,9 @@ import (
 )
 
 // PaymentStatus returns the order's status as the event store has it, ""
-// for an unknown order, and whether it waits for payment. Gateways that
-// capture money in a separate step (PayPal) call it first, so that money is
-// never captured for an order that cannot be paid: unknown, cancelled or
-// already paid.
+// for an unknown order, and whether it waits for payment. It only reads:
+// a capture must hold the order with CapturePayment instead of checking
+// here first, because the status can change before the capture.
 func (s *Service) PaymentStatus(ctx context.Context, orderID string) (status string, awaiting bool, err error) {
 	if !validOrderID(orderID) {
 		return "", false, nil

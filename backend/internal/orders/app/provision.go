@@ -27,17 +27,23 @@ const (
 	demoICCIDDigits = 19
 )
 
-// Reactions returns ProvisionESIMOnOrderPaid. On OrderPaid it starts
+// Reactions returns ProvisionESIMOnOrderPaid and
+// CapturePaymentOnCaptureStarted. On OrderPaid the first starts
 // provisioning a paid order with the configured driver. On
 // ProvisioningStarted and ProvisioningRetried it runs the driver recorded
-// in the order, unless the order is no longer in provisioning. The reactor
-// replays the whole log at each start, so both steps load the order and act
-// only when their work is not done.
+// in the order, unless the order is no longer in provisioning. The second
+// runs a capture again that still holds its order (see handleCaptureHold).
+// The reactor replays the whole log at each start, so every step loads the
+// order and acts only when its work is not done.
 func (s *Service) Reactions() []reactor.Reaction {
 	return []reactor.Reaction{{
 		Name:       ReactionProvisionESIM,
 		EventTypes: []string{domain.EventOrderPaid, domain.EventProvisioningStarted, domain.EventProvisioningRetried},
 		Handle:     s.handleProvisioning,
+	}, {
+		Name:       ReactionCapturePayment,
+		EventTypes: []string{domain.EventPaymentCaptureStarted},
+		Handle:     s.handleCaptureHold,
 	}}
 }
 

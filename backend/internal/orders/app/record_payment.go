@@ -13,18 +13,6 @@ import (
 // paid.
 const manualGateway = "manual"
 
-// RecordPayment records a payment a gateway confirmed as OrderPaid,
-// deciding on the order's stream, never on a read model. Recording the
-// same gateway and reference again appends nothing. An order that does not
-// exist yet is a NotFound error, which a webhook answers with a retry; a
-// paid or cancelled order and another amount are Conflict errors.
-func (s *Service) RecordPayment(ctx context.Context, gateway string, payment payments.Payment) error {
-	_, err := s.recordPayment(ctx, gateway, payment.OrderID, payment.Reference, func(*domain.Order) payments.Payment {
-		return payment
-	})
-	return err
-}
-
 // MarkPaid records that the bank transfer of an order arrived: OrderPaid
 // with gateway "manual", the order's total and reference
 // "manual-<order id>". Marking it again appends nothing.

@@ -30,6 +30,8 @@ type RecordRefund struct {
 // RecordRefund appends OrderRefunded once per RefundReference, deciding on
 // the order's stream. A reference the order already recorded appends
 // nothing and succeeds. Errors tell a webhook whether a retry can help:
+//   - Invalid (code invalid_order_id) for an id no order can have, which
+//     no retry can record;
 //   - NotFound for an order the log does not have, and Unavailable
 //     (code refund_before_payment) for an order whose payment is not
 //     recorded yet, because the payment event may still arrive;
@@ -39,7 +41,7 @@ type RecordRefund struct {
 //     reported by another gateway than the payment's.
 func (s *Service) RecordRefund(ctx context.Context, cmd RecordRefund) (eventstore.AppendResult, error) {
 	if !validOrderID(cmd.OrderID) {
-		return eventstore.AppendResult{}, errOrderNotFound()
+		return eventstore.AppendResult{}, errMalformedOrderID(cmd.OrderID)
 	}
 	if cmd.RefundReference == "" || len(cmd.RefundReference) > maxRefundReference {
 		return eventstore.AppendResult{}, apperr.Invalid("refund_reference", "invalid_refund_reference",

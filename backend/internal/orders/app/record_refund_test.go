@@ -187,3 +187,11 @@ func euros(amount string) money.Money {
 	m.Currency = "EUR"
 	return m
 }
+
+func TestService_RecordRefund_malformedOrderIDFinal(t *testing.T) {
+	f := newFixture(t)
+	for _, orderID := range []string{"../../etc", "nosuchorder123", ""} {
+		err := f.recordRefund(t, orderID, "re_1", "1.00")
+		wantAppError(t, err, apperr.KindInvalid, "invalid_order_id", "order_id")
+	}
+}

@@ -61,6 +61,11 @@ const (
 	DefaultMaxPollInterval = 60 * time.Second
 )
 
+// DefaultCaptureRecoveryDelay is how long a payment capture may hold an
+// order before the capture reaction tries it again, when
+// Deps.CaptureRecoveryDelay is 0.
+const DefaultCaptureRecoveryDelay = time.Minute
+
 // Deps are the collaborators of the orders service. Driver is "manual",
 // "stub" or "live"; TestPayments enables the test payment gateway.
 // Gateways provides the payment gateways of checkout and refunds; without
@@ -72,6 +77,10 @@ const (
 // doubling intervals up to MaxPollInterval. Zero durations take the
 // defaults above. Without Providers, live orders stay in provisioning until
 // an admin fulfils them.
+//
+// CaptureRecoveryDelay is how long a PaymentCaptureStarted may stand before
+// the capture reaction runs the capture again, as after a crash between
+// the hold and the capture.
 type Deps struct {
 	Repo            *esrepo.Repository
 	Pricing         Pricing
@@ -82,8 +91,10 @@ type Deps struct {
 	LiveDeadline    time.Duration
 	PollInterval    time.Duration
 	MaxPollInterval time.Duration
-	Logger          zerolog.Logger
-	Now             func() time.Time
+
+	CaptureRecoveryDelay time.Duration
+	Logger               zerolog.Logger
+	Now                  func() time.Time
 }
 
 // Service runs order commands. It is safe for concurrent use.
@@ -102,6 +113,9 @@ type Service struct {
 	liveDeadline    time.Duration
 	pollInterval    time.Duration
 	maxPollInterval time.Duration
+	captureRecovery time.Duration
+
+	locks orderLocks // see orderLocks
 
 	handlers     sync.WaitGroup
 	workers      sync.WaitGroup // live driver goroutines
@@ -126,6 +140,7 @@ func NewService(deps Deps) *Service {
 		liveDeadline:    orDefault(deps.LiveDeadline, DefaultLiveDeadline),
 		pollInterval:    orDefault(deps.PollInterval, DefaultPollInterval),
 		maxPollInterval: orDefault(deps.MaxPollInterval, DefaultMaxPollInterval),
+		captureRecovery: orDefault(deps.CaptureRecoveryDelay, DefaultCaptureRecoveryDelay),
 		liveRuns:        map[string]*liveRun{},
 	}
 	if service.now == nil {
@@ -236,6 +251,8 @@ func commandError(err error) error {
 	switch {
 	case errors.As(err, &transition):
 		return &apperr.Error{Kind: apperr.KindConflict, Code: transition.Code, Message: transition.Error(), Err: err}
+	case errors.Is(err, domain.ErrCaptureInProgress):
+		return &apperr.Error{Kind: apperr.KindConflict, Code: CodeCaptureInProgress, Message: err.Error(), Err: err}
 	case errors.Is(err, domain.ErrAmountMismatch):
 		return &apperr.Error{Kind: apperr.KindConflict, Code: "payment_amount_mismatch", Message: err.Error(), Err: err}
 	case errors.Is(err, domain.ErrRefundExceedsPaid):
@@ -250,4 +267,16 @@ func commandError(err error) error {
 
 func errOrderNotFound() error {
 	return apperr.NotFound("order_not_found", "order not found")
+}
+
+// CodeCaptureInProgress is the code of the Conflict error of a command
+// that a running payment capture of the order forbids.
+const CodeCaptureInProgress = "payment_capture_in_progress"
+
+// errMalformedOrderID reports an order id that no order can have, named
+// by a gateway's webhook. Webhooks acknowledge it, because a retry cannot
+// help.
+func errMalformedOrderID(orderID string) error {
+	return apperr.Invalid("order_id", "invalid_order_id",
+		fmt.Sprintf("order id %.64q is not an id this store makes", orderID))
 }

@@ -190,9 +190,10 @@ func TestTopUp_refused(t *testing.T) {
 func TestTopUp_stubDriverAppliesAtOnce(t *testing.T) {
 	client := &topUpClient{fakeClient: &fakeClient{}}
 	f := newFixture(t, withProviderClient(client), withDriver(domain.DriverStub))
+	// The parent carries a real eSIM, filled in by hand before the stub
+	// driver runs: demo eSIMs cannot be topped up.
+	parent := f.issuedOrder(t)
 	startReactor(t, f.store, f.service)
-	parent := f.placeAndPay(t)
-	f.waitStatus(t, parent.ID, domain.StatusIssued)
 	iccid := f.esimsOf(t, parent.ID)[0].ICCID
 
 	placed := f.placeAndPayTopUp(t, parent)
@@ -209,6 +210,23 @@ func TestTopUp_stubDriverAppliesAtOnce(t *testing.T) {
 	}
 	if len(client.requests()) != 0 {
 		t.Errorf("the stub driver called the provider: %+v", client.requests())
+	}
+}
+
+func TestTopUp_demoESIMRefused(t *testing.T) {
+	client := &topUpClient{fakeClient: &fakeClient{}}
+	f := newFixture(t, withProviderClient(client), withDriver(domain.DriverStub))
+	startReactor(t, f.store, f.service)
+	parent := f.placeAndPay(t)
+	f.waitStatus(t, parent.ID, domain.StatusIssued)
+
+	_, err := f.service.ListTopUps(context.Background(), parent.ID, Access{Token: parent.AccessToken}, "")
+
+	if appErr, ok := apperr.As(err); !ok || appErr.Code != domain.CodeTopUpNotSupported {
+		t.Errorf("top-ups of a demo eSIM: %v, want %s", err, domain.CodeTopUpNotSupported)
+	}
+	if len(client.listed) != 0 {
+		t.Errorf("the provider was asked about a demo eSIM: %v", client.listed)
 	}
 }
 

@@ -1,8 +1,9 @@
 // Package domain holds the Order aggregate of the orders context: its
 // events (OrderPlaced, OrderPaid, ProvisioningStarted, ProviderOrderPlaced,
 // ESIMIssued, OrderFailed, ProvisioningRetried, CheckoutStarted,
-// OrderCancelled, OrderRefunded, TopUpApplied), its state machine and the
-// errors of its rules.
+// OrderCancelled, OrderRefunded, TopUpApplied, and the payment events
+// PaymentCaptureStarted, PaymentCaptureFailed, PaymentReturned and
+// PaymentUnmatched), its state machine and the errors of its rules.
 //
 // Commands decide events from the state rebuilt by Order.Apply; they never
 // change the order themselves. The application layer appends the decided

@@ -137,13 +137,15 @@ type OrderCancelled struct {
 
 // OrderRefunded records money returned to the buyer through the gateway of
 // the payment. Amount may be part of what was paid; RefundReference is the
-// gateway's id of the refund.
+// gateway's id of the refund. IdempotencyKey is the key an admin's refund
+// sent to the gateway, empty for refunds reported by a webhook.
 type OrderRefunded struct {
 	OrderID         string      `json:"order_id"`
 	Gateway         string      `json:"gateway"`
 	RefundReference string      `json:"refund_reference"`
 	Amount          money.Money `json:"amount"`
 	RefundedAt      time.Time   `json:"refunded_at"`
+	IdempotencyKey  string      `json:"idempotency_key,omitempty"`
 }
 
 // EventType returns the type stored in the log.

@@ -131,8 +131,12 @@ type Order struct {
 	refunded          money.Money // the sum of every OrderRefunded
 	refunds           int
 	refundReferences  map[string]struct{} // RefundReference of every OrderRefunded
+	refundKeys        map[string]struct{} // IdempotencyKey of every OrderRefunded that has one
 	checkout          CheckoutStarted
 	topUpApplied      TopUpApplied
+	hold              PaymentCaptureStarted // the capture in progress, if any
+	returned          map[string]struct{}   // PaymentReference of every PaymentReturned
+	unmatched         map[string]struct{}   // PaymentReference of every PaymentUnmatched
 }
 
 // Apply folds one stored event into the order. Unknown event types are
@@ -154,6 +158,7 @@ func (o *Order) Apply(eventType string, data []byte) error {
 		}
 		o.status, o.gateway, o.reference = StatusPaid, event.Gateway, event.PaymentReference
 		o.paid, o.refunded = event.Amount, money.Money{Currency: event.Amount.Currency}
+		o.hold = PaymentCaptureStarted{}
 	case EventProvisioningStarted:
 		var event ProvisioningStarted
 		if err := decode(eventType, data, &event); err != nil {
@@ -193,7 +198,7 @@ func (o *Order) Apply(eventType string, data []byte) error {
 	return nil
 }
 
-// applyPayment folds the checkout, cancel and refund events.
+// applyPayment folds the checkout, cancel, refund and capture events.
 func (o *Order) applyPayment(eventType string, data []byte) error {
 	switch eventType {
 	case EventCheckoutStarted:
@@ -204,6 +209,8 @@ func (o *Order) applyPayment(eventType string, data []byte) error {
 		return o.applyTopUp(data)
 	case EventOrderRefunded:
 		return o.applyRefund(data)
+	case EventPaymentCaptureStarted, EventPaymentCaptureFailed, EventPaymentReturned, EventPaymentUnmatched:
+		return o.applyCapture(eventType, data)
 	}
 	return nil
 }
@@ -261,12 +268,17 @@ func (o *Order) ProviderOrder() ProviderOrderPlaced { return o.providerOrder }
 // status, so a duplicated callback or a double click never pays twice.
 // Another payment of a paid order returns a TransitionError with
 // CodeAlreadyPaid, and of an order that does not exist, CodeNotPayable.
+// While a capture holds the order only its gateway may pay it; any other
+// returns ErrCaptureInProgress.
 func (o *Order) Pay(gateway, reference string, amount money.Money, at time.Time) (*OrderPaid, error) {
 	if o.reference != "" && o.gateway == gateway && o.reference == reference {
 		return nil, nil
 	}
 	if err := o.checkPayable("pay"); err != nil {
 		return nil, err
+	}
+	if o.hold.Gateway != "" && o.hold.Gateway != gateway {
+		return nil, o.checkHold("pay")
 	}
 	if amount != o.placed.Total {
 		return nil, fmt.Errorf("%w: paid %s, total %s", ErrAmountMismatch, amount, o.placed.Total)

@@ -38,6 +38,13 @@ func (o *Order) HasRefund(reference string) bool {
 	return ok
 }
 
+// HasRefundKey reports whether an OrderRefunded with idempotency key key
+// is recorded.
+func (o *Order) HasRefundKey(key string) bool {
+	_, ok := o.refundKeys[key]
+	return ok
+}
+
 // RefundableAmount returns what remains of the payment after refunds: zero
 // before payment and after a full refund.
 func (o *Order) RefundableAmount() money.Money {
@@ -49,18 +56,28 @@ func (o *Order) RefundableAmount() money.Money {
 func (o *Order) Checkout() CheckoutStarted { return o.checkout }
 
 // StartCheckout decides that the buyer of a pending order goes to gateway.
-// A paid order returns a TransitionError with CodeAlreadyPaid, and any
-// other status CodeNotPayable.
+// A paid order returns a TransitionError with CodeAlreadyPaid, any other
+// status CodeNotPayable, and an order held by a capture
+// ErrCaptureInProgress.
 func (o *Order) StartCheckout(gateway, reference string, at time.Time) (CheckoutStarted, error) {
 	if err := o.checkPayable("start checkout of"); err != nil {
+		return CheckoutStarted{}, err
+	}
+	if err := o.checkHold("start checkout of"); err != nil {
 		return CheckoutStarted{}, err
 	}
 	return CheckoutStarted{OrderID: o.placed.OrderID, Gateway: gateway, Reference: reference, At: at.UTC()}, nil
 }
 
-// CheckPayable returns the TransitionError that StartCheckout and Pay
-// would return for the order's status, or nil for a pending order.
-func (o *Order) CheckPayable() error { return o.checkPayable("pay") }
+// CheckPayable returns the error that StartCheckout would return: a
+// TransitionError for the order's status, or ErrCaptureInProgress while a
+// capture holds it. It returns nil for a pending order without a hold.
+func (o *Order) CheckPayable() error {
+	if err := o.checkPayable("pay"); err != nil {
+		return err
+	}
+	return o.checkHold("pay")
+}
 
 func (o *Order) checkPayable(action string) error {
 	switch o.status {
@@ -74,10 +91,14 @@ func (o *Order) checkPayable(action string) error {
 }
 
 // Cancel decides the cancellation of an order that is not paid. Any other
-// status returns a TransitionError with CodeNotCancellable.
+// status returns a TransitionError with CodeNotCancellable, and an order
+// held by a capture ErrCaptureInProgress.
 func (o *Order) Cancel(at time.Time) (OrderCancelled, error) {
 	if o.status != StatusPendingPayment {
 		return OrderCancelled{}, &TransitionError{Code: CodeNotCancellable, Action: "cancel", Status: o.status}
+	}
+	if err := o.checkHold("cancel"); err != nil {
+		return OrderCancelled{}, err
 	}
 	return OrderCancelled{OrderID: o.placed.OrderID, CancelledAt: at.UTC()}, nil
 }
@@ -157,6 +178,12 @@ func (o *Order) applyRefund(data []byte) error {
 		o.refundReferences = map[string]struct{}{}
 	}
 	o.refundReferences[event.RefundReference] = struct{}{}
+	if event.IdempotencyKey != "" {
+		if o.refundKeys == nil {
+			o.refundKeys = map[string]struct{}{}
+		}
+		o.refundKeys[event.IdempotencyKey] = struct{}{}
+	}
 	if o.refunded.Amount >= o.paid.Amount {
 		o.status = StatusRefunded
 	}

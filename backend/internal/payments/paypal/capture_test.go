@@ -1,10 +1,12 @@
 package paypal
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
+	"esimscan/backend/internal/payments"
 	sim "esimscan/backend/internal/simulators/paypal"
 )
 
@@ -49,5 +51,35 @@ func TestVerifyWebhook_dashboardRefundWithoutCustomID(t *testing.T) {
 	}
 	if event.CreatedAt.IsZero() {
 		t.Error("refund event has no create_time")
+	}
+}
+
+func TestGateway_Capture_declinedForGood(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := testContext(t)
+	checkout, err := f.gateway.StartCheckout(ctx, checkoutRequest(t, "4.50", "USD"))
+	if err != nil {
+		t.Fatalf("StartCheckout: %v", err)
+	}
+	if _, err := f.gateway.Capture(ctx, checkout.Reference); !errors.Is(err, payments.ErrCaptureDeclined) {
+		t.Errorf("capture before approval: error = %v, want ErrCaptureDeclined", err)
+	}
+	f.sim.Approve(checkout.Reference)
+	f.sim.Decline(checkout.Reference)
+	if _, err := f.gateway.Capture(ctx, checkout.Reference); !errors.Is(err, payments.ErrCaptureDeclined) {
+		t.Errorf("declined capture: error = %v, want ErrCaptureDeclined", err)
+	}
+	if _, err := f.gateway.Capture(ctx, "SIMO-UNKNOWN"); !errors.Is(err, payments.ErrCaptureDeclined) {
+		t.Errorf("capture of an unknown order: error = %v, want ErrCaptureDeclined", err)
+	}
+
+	f.sim.Fail(sim.Failure{Path: "/v2/checkout/orders/", Status: http.StatusServiceUnavailable, Times: 4})
+	other, err := f.gateway.StartCheckout(ctx, checkoutRequest(t, "4.50", "USD"))
+	if err == nil {
+		f.sim.Approve(other.Reference)
+		_, err = f.gateway.Capture(ctx, other.Reference)
+	}
+	if err == nil || errors.Is(err, payments.ErrCaptureDeclined) {
+		t.Errorf("capture while PayPal answers 503: error = %v, want a retryable error", err)
 	}
 }

@@ -93,18 +93,24 @@ func approvalLink(links []paypalsdk.Link) string {
 	return ""
 }
 
-// ErrCaptureNotCompleted reports a capture PayPal did not complete, such
-// as PENDING (the PAYMENT.CAPTURE.COMPLETED webhook follows later) or
-// DECLINED. The order is not paid.
+// ErrCaptureNotCompleted reports a capture PayPal did not complete: one it
+// holds as PENDING (the PAYMENT.CAPTURE.COMPLETED webhook follows later),
+// which also wraps payments.ErrCapturePending, or one it DECLINED or
+// FAILED, which also wraps payments.ErrCaptureDeclined. The order is not
+// paid.
 var ErrCaptureNotCompleted = errors.New("paypal capture not completed")
 
 // Capture captures the approved PayPal order paypalOrderID in full and
 // returns the payment, with OrderID the esimScan order id sent as
 // custom_id. Capturing an order captured before returns that capture, so
 // the return URL and the CHECKOUT.ORDER.APPROVED webhook may both call it.
+// A capture PayPal refuses for good (an unknown order, one the payer has
+// not approved, a declined instrument: a 404, or a 400 or 422 other than
+// ORDER_ALREADY_CAPTURED) returns an error wrapping
+// payments.ErrCaptureDeclined.
 func (g *Gateway) Capture(ctx context.Context, paypalOrderID string) (payments.Payment, error) {
 	if paypalOrderID == "" {
-		return payments.Payment{}, fmt.Errorf("%w: token is required", ErrInvalidCheckout)
+		return payments.Payment{}, fmt.Errorf("%w: %w: token is required", payments.ErrCaptureDeclined, ErrInvalidCheckout)
 	}
 	path := "/v2/checkout/orders/" + url.PathEscape(paypalOrderID)
 	var order paypalsdk.Order
@@ -117,10 +123,23 @@ func (g *Gateway) Capture(ctx context.Context, paypalOrderID string) (payments.P
 		order = paypalsdk.Order{}
 		err = g.call(ctx, request{method: http.MethodGet, path: path, what: "order", out: &order})
 	}
+	if errors.As(err, &apiErr) && refusedForGood(apiErr) {
+		return payments.Payment{}, fmt.Errorf("capture paypal order %s: %w: %w", paypalOrderID, payments.ErrCaptureDeclined, err)
+	}
 	if err != nil {
 		return payments.Payment{}, fmt.Errorf("capture paypal order %s: %w", paypalOrderID, err)
 	}
 	return paymentOf(order)
+}
+
+// refusedForGood reports whether a retry of the capture would meet the
+// same answer: an unknown order, or a request PayPal rejects as invalid.
+func refusedForGood(apiErr *APIError) bool {
+	switch apiErr.Status {
+	case http.StatusNotFound, http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return !apiErr.HasIssue("ORDER_ALREADY_CAPTURED")
+	}
+	return false
 }
 
 // paymentOf reads the first capture of a captured order, the only one an
@@ -136,8 +155,14 @@ func paymentOf(order paypalsdk.Order) (payments.Payment, error) {
 	}
 	unit := order.PurchaseUnits[0]
 	capture := unit.Payments.Captures[0]
-	if capture.Status != "COMPLETED" {
-		return payments.Payment{}, fmt.Errorf("%w: %s capture %s is %s", ErrCaptureNotCompleted, label, capture.ID, capture.Status)
+	switch capture.Status {
+	case "COMPLETED":
+	case "DECLINED", "FAILED":
+		return payments.Payment{}, fmt.Errorf("%w: %w: %s capture %s is %s",
+			ErrCaptureNotCompleted, payments.ErrCaptureDeclined, label, capture.ID, capture.Status)
+	default:
+		return payments.Payment{}, fmt.Errorf("%w: %w: %s capture %s is %s",
+			ErrCaptureNotCompleted, payments.ErrCapturePending, label, capture.ID, capture.Status)
 	}
 	amount, err := parseAmount(capture.Amount)
 	if err != nil {
@@ -154,15 +179,15 @@ func paymentOf(order paypalsdk.Order) (payments.Payment, error) {
 }
 
 // Refund refunds req.Amount of the capture req.PaymentReference, or what
-// remains of it when req.Amount is zero. The PayPal-Request-Id is made of
-// the order, capture and amount, so a retried refund is not paid twice.
-// NOTE: two separate partial refunds of the same amount on one capture
-// share that id, so the second returns the first; use RefundWithRequestID
-// with distinct ids for them.
+// remains of it when req.Amount is zero. The PayPal-Request-Id is the key
+// of payments.WithIdempotencyKey when ctx carries one, so that two
+// deliberate refunds of one amount get two keys and a retried one reuses
+// its key. Without a key it is made of the order, capture and amount, and
+// a second refund of the same amount then returns the first.
 func (g *Gateway) Refund(ctx context.Context, req payments.RefundRequest) (payments.Refund, error) {
-	requestID := fmt.Sprintf("refund-%s-%s-%s-%s", req.OrderID, req.PaymentReference,
+	fallback := fmt.Sprintf("refund-%s-%s-%s-%s", req.OrderID, req.PaymentReference,
 		req.Amount.Amount.String(), req.Amount.Currency)
-	return g.RefundWithRequestID(ctx, req, requestID)
+	return g.RefundWithRequestID(ctx, req, payments.IdempotencyKeyFrom(ctx, fallback))
 }
 
 // RefundWithRequestID is Refund with the caller's PayPal-Request-Id, at

@@ -348,3 +348,39 @@ func TestNew_rejectsInvalidConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestGateway_Refund_usesContextKey(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := testContext(t)
+	payment, _ := capturedPayment(t, f, "1.23", "USD")
+	req := payments.RefundRequest{OrderID: payment.OrderID, PaymentReference: payment.Reference, Amount: mustMoney(t, "0.50", "USD")}
+
+	first, err := f.gateway.Refund(payments.WithIdempotencyKey(ctx, "refund-key-a"), req)
+	if err != nil {
+		t.Fatalf("first Refund: %v", err)
+	}
+	second, err := f.gateway.Refund(payments.WithIdempotencyKey(ctx, "refund-key-b"), req)
+	if err != nil {
+		t.Fatalf("second Refund: %v", err)
+	}
+	if first.Reference == second.Reference {
+		t.Errorf("two refunds with two keys returned one refund %s", first.Reference)
+	}
+	if _, refunded, _ := f.sim.CaptureStatus(payment.Reference); refunded != "1.00" {
+		t.Errorf("refunded = %s, want 1.00 after two refunds of 0.50", refunded)
+	}
+	if got := f.sim.RequestsWithID("refund-key-a"); got != 1 {
+		t.Errorf("requests with the first key = %d, want 1", got)
+	}
+
+	again, err := f.gateway.Refund(payments.WithIdempotencyKey(ctx, "refund-key-a"), req)
+	if err != nil {
+		t.Fatalf("repeated Refund: %v", err)
+	}
+	if again.Reference != first.Reference {
+		t.Errorf("repeated key made refund %s, want the first %s", again.Reference, first.Reference)
+	}
+	if _, refunded, _ := f.sim.CaptureStatus(payment.Reference); refunded != "1.00" {
+		t.Errorf("refunded = %s after a repeated key, want 1.00", refunded)
+	}
+}

@@ -123,6 +123,19 @@ func (c *Client) Refund(ctx context.Context, req payments.RefundRequest) (paymen
 	return payments.Refund{Reference: refund.ID, Amount: req.Amount}, nil
 }
 
+// ExpireCheckout expires the open Checkout Session reference, so that the
+// buyer can no longer pay it. The idempotency key is "expire-<session id>".
+func (c *Client) ExpireCheckout(ctx context.Context, reference string) error {
+	params := &stripeapi.CheckoutSessionExpireParams{}
+	params.SetIdempotencyKey("expire-" + reference)
+	if _, err := c.api.V1CheckoutSessions.Expire(ctx, reference, params); err != nil {
+		return fmt.Errorf("expire stripe checkout session %s: %w", reference, describe(err))
+	}
+	return nil
+}
+
+var _ payments.CheckoutExpirer = (*Client)(nil)
+
 // describe turns an authentication failure into payments.ErrNotConfigured,
 // because only a wrong secret key causes it.
 func describe(err error) error {

@@ -230,3 +230,22 @@ func TestClient_lookups(t *testing.T) {
 		t.Errorf("refund list charge = %q, want ch_lookup_1", got)
 	}
 }
+
+func TestClient_ExpireCheckout(t *testing.T) {
+	proxy := newRecordingProxy(t, startStripeMock(t))
+	client, err := NewClient(Config{SecretKey: "sk_test_123", APIBase: proxy.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.ExpireCheckout(context.Background(), "cs_test_expire1"); err != nil {
+		t.Fatalf("ExpireCheckout: %v", err)
+	}
+	proxy.mu.Lock()
+	defer proxy.mu.Unlock()
+	if path := proxy.paths[len(proxy.paths)-1]; path != "/v1/checkout/sessions/cs_test_expire1/expire" {
+		t.Errorf("path = %s, want the session's expire endpoint", path)
+	}
+	if key := proxy.keys[len(proxy.keys)-1]; key != "expire-cs_test_expire1" {
+		t.Errorf("idempotency key = %q", key)
+	}
+}

@@ -9,9 +9,14 @@ import (
 	"esimscan/backend/money"
 )
 
-// EventCheckoutSessionCompleted is the Stripe event type that reports a
-// finished Checkout Session.
-const EventCheckoutSessionCompleted = "checkout.session.completed"
+// Stripe event types of Checkout Sessions. A session paid with a delayed
+// payment method (bank debits, vouchers) completes with payment_status
+// "unpaid" and reports the outcome later in one of the async events.
+const (
+	EventCheckoutSessionCompleted           = "checkout.session.completed"
+	EventCheckoutSessionAsyncPaymentSucceed = "checkout.session.async_payment_succeeded"
+	EventCheckoutSessionAsyncPaymentFailed  = "checkout.session.async_payment_failed"
+)
 
 // Event is the part of a Stripe event the store reads. Only these fields
 // are decoded, and the event's api_version is ignored, so events of every

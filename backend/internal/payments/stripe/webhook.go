@@ -31,8 +31,10 @@ func (StripeEventReceived) EventType() string { return EventStripeEventReceived 
 
 // PaymentRecorder records a confirmed payment on its order, deciding on
 // the event store. Recording the same gateway reference again succeeds and
-// appends nothing. Errors of kind apperr.KindConflict or KindInvalid are
-// final; every other error may pass on a retry, such as an unknown order.
+// appends nothing, and a payment the order cannot take is refunded and
+// recorded as returned. Errors of kind apperr.KindConflict or KindInvalid
+// are final, such as an order id no order can have. Every other error may
+// pass on a retry, such as an unknown order or a refund that failed.
 type PaymentRecorder interface {
 	RecordPayment(ctx context.Context, gateway string, payment payments.Payment) error
 }
@@ -61,9 +63,10 @@ type Webhook struct {
 }
 
 // Handle verifies payload against the Stripe-Signature header before it
-// reads it, then records a paid checkout.session.completed as OrderPaid
-// and each succeeded refund of a refund event as OrderRefunded, once per
-// Stripe event id. It returns an error wrapping ErrInvalidSignature
+// reads it, then records a paid checkout.session.completed and a
+// checkout.session.async_payment_succeeded as OrderPaid, and each
+// succeeded refund of a refund event as OrderRefunded, once per Stripe
+// event id. It returns an error wrapping ErrInvalidSignature
 // for a bad signature, which the sender must not retry; any other error
 // means the event is not recorded yet and should be sent again.
 func (w *Webhook) Handle(ctx context.Context, payload []byte, header string) error {
@@ -117,15 +120,24 @@ func (w *Webhook) seen(ctx context.Context, stream string) (bool, error) {
 	return true, nil
 }
 
-// apply records the payment of a paid checkout.session.completed and the
-// refunds of a refund event. Other events are acknowledged and reserved
-// without effect.
+// apply records the payment of a paid Checkout Session and the refunds of
+// a refund event. Other events are acknowledged and reserved without
+// effect.
 func (w *Webhook) apply(ctx context.Context, logger zerolog.Logger, event Event) error {
 	if isRefundEvent(event.Type) {
 		return w.applyRefunds(ctx, logger, event.Charge)
 	}
 	session := event.Session
-	if event.Type != EventCheckoutSessionCompleted || session.PaymentStatus != "paid" {
+	switch {
+	case event.Type == EventCheckoutSessionCompleted && session.PaymentStatus == "paid":
+	case event.Type == EventCheckoutSessionAsyncPaymentSucceed:
+		// Stripe sends it once a delayed payment method has paid the
+		// session, which then has payment_status "paid".
+	case event.Type == EventCheckoutSessionAsyncPaymentFailed:
+		logger.Warn().Str("order_id", session.OrderID).Str("session", session.ID).
+			Msg("delayed stripe payment failed; the order stays payable")
+		return nil
+	default:
 		logger.Debug().Msg("stripe event ignored")
 		return nil
 	}
@@ -141,10 +153,10 @@ func (w *Webhook) apply(ctx context.Context, logger zerolog.Logger, event Event)
 	payment := payments.Payment{OrderID: session.OrderID, Reference: session.PaymentIntentID, Amount: amount}
 	err = w.Payments.RecordPayment(ctx, Name, payment)
 	if appErr, ok := apperr.As(err); ok && (appErr.Kind == apperr.KindConflict || appErr.Kind == apperr.KindInvalid) {
-		// A retry would meet the same rule: the money was taken for an order
-		// that cannot take it (cancelled, paid twice, another amount).
+		// A retry would meet the same rule, such as an order id that no
+		// order can have, so there is no order to record the payment on.
 		logger.Error().Err(err).Str("order_id", session.OrderID).Str("payment_intent", session.PaymentIntentID).
-			Msg("stripe payment cannot be recorded on its order; refund it in the Stripe dashboard")
+			Msg("stripe payment cannot be recorded on an order; acknowledged, refund it in the Stripe dashboard")
 		return nil
 	}
 	if err != nil {

@@ -18,6 +18,7 @@ const (
 	refundCompleted           = "COMPLETED"
 	issueOrderNotApproved     = "ORDER_NOT_APPROVED"
 	issueOrderAlreadyCaptured = "ORDER_ALREADY_CAPTURED"
+	issueInstrumentDeclined   = "INSTRUMENT_DECLINED"
 )
 
 type capture struct {
@@ -73,6 +74,10 @@ func (s *Server) serveCapture(w http.ResponseWriter, r *http.Request) {
 	case status == StatusCompleted:
 		s.mu.Unlock()
 		writeUnprocessable(w, issueOrderAlreadyCaptured, "Order already captured.")
+		return
+	case o.decline:
+		s.mu.Unlock()
+		writeUnprocessable(w, issueInstrumentDeclined, "The instrument presented was either declined by the processor or bank, or it can't be used for this payment.")
 		return
 	}
 

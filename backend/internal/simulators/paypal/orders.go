@@ -68,6 +68,9 @@ type order struct {
 
 	returnURL string
 	cancelURL string
+	// decline makes every capture answer 422 INSTRUMENT_DECLINED, as
+	// PayPal does when the payer's funding source is refused.
+	decline bool
 }
 
 type payer struct {
@@ -236,6 +239,18 @@ func (s *Server) Approve(id string) bool {
 	o.Status = StatusApproved
 	o.Payer = &payer{PayerID: s.nextID("SIMPAYER")}
 	return true
+}
+
+// Decline makes every later capture of the order with id fail with 422
+// INSTRUMENT_DECLINED, and reports whether the order exists.
+func (s *Server) Decline(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if ok {
+		o.decline = true
+	}
+	return ok
 }
 
 func withQuery(raw string, values url.Values) string {

@@ -19,6 +19,8 @@ import (
 //	POST /_sim/captures/{id}/refund  {"amount"?: {"currency_code", "value"}}
 //	                        → the refund, made as in PayPal's dashboard:
 //	                        no PayPal-Request-Id and no custom_id
+//	POST /_sim/orders/{id}/decline  every later capture of the order
+//	                        answers 422 INSTRUMENT_DECLINED
 const PathControl = "/_sim/"
 
 // maxControlBody bounds the control request bodies the simulator reads.
@@ -63,6 +65,15 @@ func (s *Server) controlRoutes() {
 	s.mux.HandleFunc("POST "+PathControl+"webhook", s.serveWebhookControl)
 	s.mux.HandleFunc("GET "+PathControl+"orders/{id}", s.serveOrderControl)
 	s.mux.HandleFunc("POST "+PathControl+"captures/{id}/refund", s.serveDashboardRefund)
+	s.mux.HandleFunc("POST "+PathControl+"orders/{id}/decline", s.serveDeclineControl)
+}
+
+func (s *Server) serveDeclineControl(w http.ResponseWriter, r *http.Request) {
+	if !s.Decline(r.PathValue("id")) {
+		writeError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "The specified resource does not exist.")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // serveDashboardRefund refunds a capture as a merchant does in PayPal's
