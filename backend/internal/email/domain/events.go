@@ -49,9 +49,9 @@ type EmailSent struct {
 	OrderID         string    `json:"order_id"`
 	Kind            string    `json:"kind"`
 	RefundReference string    `json:"refund_reference,omitempty"` // set for a refund notice
-	MessageID string    `json:"message_id"`
-	Attempt   int       `json:"attempt"`
-	SentAt    time.Time `json:"sent_at"`
+	MessageID       string    `json:"message_id"`
+	Attempt         int       `json:"attempt"`
+	SentAt          time.Time `json:"sent_at"`
 }
 
 // EmailFailed records a failed attempt to send an order's email. RetryAt
@@ -61,10 +61,10 @@ type EmailFailed struct {
 	OrderID         string     `json:"order_id"`
 	Kind            string     `json:"kind"`
 	RefundReference string     `json:"refund_reference,omitempty"` // set for a refund notice
-	Attempt  int        `json:"attempt"`
-	Message  string     `json:"message"`
-	RetryAt  *time.Time `json:"retry_at"`
-	FailedAt time.Time  `json:"failed_at"`
+	Attempt         int        `json:"attempt"`
+	Message         string     `json:"message"`
+	RetryAt         *time.Time `json:"retry_at"`
+	FailedAt        time.Time  `json:"failed_at"`
 }
 
 // EmailResendRequested is a request to send the order's eSIM email once more.
