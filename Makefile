@@ -33,6 +33,9 @@ test:
 	deploy/test/run-all.sh
 
 test-go:
+	@unformatted=$$(gofmt -l backend projections frontend/embed.go); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	go vet $(GO_PACKAGES)
 	go test -count=1 -timeout 20m $(GO_PACKAGES)
 
 test-frontend: node_modules
