@@ -83,7 +83,7 @@ func runLiveTopUp(t *testing.T, slug string, soldFor func(sold map[string]any, t
 		t.Errorf("top-up order issued eSIMs %v, want none", esims)
 	}
 	history := c.expect(200, "GET", "/api/admin/orders/"+topUpID+"/history", nil).list(t)
-	if got, want := strings.Join(lifecycleTypes(history), ","), "OrderPlaced,OrderPaid,ProvisioningStarted,TopUpApplied"; got != want {
+	if got, want := strings.Join(lifecycleTypes(history), ","), "OrderPlaced,OrderPaid,ProvisioningStarted,ProviderOrderRequested,TopUpApplied"; got != want {
 		t.Errorf("top-up history = %s, want %s", got, want)
 	}
 	checkParentListsTopUp(t, c, parentID, parentToken, topUpID)

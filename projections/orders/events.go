@@ -56,14 +56,16 @@ type orderEvent struct {
 	Reason string `json:"reason"`
 
 	// ProviderOrderPlaced
+	Provider        string `json:"provider"`
 	ProviderOrderID string `json:"provider_order_id"`
 
 	// OrderCancelled
 	CancelledAt time.Time `json:"cancelled_at"`
 
 	// TopUpApplied
-	ICCID     string    `json:"iccid"`
-	AppliedAt time.Time `json:"applied_at"`
+	ICCID             string    `json:"iccid"`
+	ProviderReference string    `json:"provider_reference"`
+	AppliedAt         time.Time `json:"applied_at"`
 
 	// OrderRefunded
 	Amount     money.Money `json:"amount"`

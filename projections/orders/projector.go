@@ -144,6 +144,16 @@ func applyRefund(view *OrderView, amount money.Money) {
 	}
 }
 
+// indexProviderOrder records which order bought a provider order, so that
+// a lookup of the live driver skips it for other orders. An event without
+// a provider or an id records nothing.
+func indexProviderOrder(ctx context.Context, tx redis.Pipeliner, provider, providerOrderID, orderID string) {
+	if provider == "" || providerOrderID == "" {
+		return
+	}
+	tx.Set(ctx, providerOrderKey(provider, providerOrderID), orderID, 0)
+}
+
 // applyProgress moves an order along pending_payment → paid → provisioning
 // → issued, or to failed and back to provisioning on a retry, and keeps the
 // status index in step.
@@ -169,6 +179,7 @@ func applyProgress(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, e
 		view.Failure = nil
 	case typeProviderOrderPlaced:
 		view.ProviderOrderID = payload.ProviderOrderID
+		indexProviderOrder(ctx, tx, payload.Provider, payload.ProviderOrderID, view.ID)
 	case typeESIMIssued:
 		issuedAt := payload.IssuedAt
 		view.Status = StatusIssued
@@ -186,6 +197,7 @@ func applyProgress(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, e
 		applyRefund(view, payload.Amount)
 	case typeTopUpApplied:
 		appliedAt := payload.AppliedAt
+		indexProviderOrder(ctx, tx, view.Package.Provider, payload.ProviderReference, view.ID)
 		view.Status = StatusIssued
 		view.IssuedAt = &appliedAt
 		view.Failure = nil

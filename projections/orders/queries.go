@@ -115,6 +115,21 @@ func (q *Queries) listByEmail(ctx context.Context, filter ListFilter, offset, li
 	return views(matching[offset:min(offset+limit, total)]), total, nil
 }
 
+// ProviderOrderOwner returns the id of the order that recorded the
+// provider order providerOrderID of provider, in a ProviderOrderPlaced or
+// as the provider reference of a TopUpApplied. found is false when no
+// order recorded it, or none that the read model has reached yet.
+func (q *Queries) ProviderOrderOwner(ctx context.Context, provider, providerOrderID string) (string, bool, error) {
+	orderID, err := q.rdb.Get(ctx, providerOrderKey(provider, providerOrderID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("find order of provider order %s at %s: %w", providerOrderID, provider, err)
+	}
+	return orderID, true, nil
+}
+
 // GuestOrderCount returns the number of orders sealed with one guest key.
 func (q *Queries) GuestOrderCount(ctx context.Context, guestID string) (int, error) {
 	count, err := q.rdb.SCard(ctx, guestKey(guestID)).Result()

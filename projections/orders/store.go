@@ -47,6 +47,14 @@ type orderRecord struct {
 	Score           uint64    `json:"score"`
 }
 
+// providerOrderKey holds the id of the order that recorded a provider
+// order: its ProviderOrderPlaced, or the provider reference of its
+// TopUpApplied. Provider slugs contain no colon, so the key is
+// unambiguous.
+func providerOrderKey(provider, providerOrderID string) string {
+	return keyPrefix + "provider_order:" + provider + ":" + providerOrderID
+}
+
 // customerKey is a set of the ids of the orders of one signed-in customer.
 func customerKey(customerID string) string { return keyPrefix + "customer:" + customerID }
 

@@ -150,6 +150,7 @@ func (s *Server) buildServices() {
 		Logger: s.logger, // the service adds its component
 		Now:    now,
 	})
+	s.orders.UseProviderOrderIndex(orders.NewQueries(s.redis.Client))
 	s.email = s.newEmailService()
 	s.customers = s.newCustomersService(s.email)
 }

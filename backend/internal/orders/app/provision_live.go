@@ -140,17 +140,27 @@ func (s *Service) attemptLive(ctx context.Context, order *domain.Order, logger z
 		return s.recordResult(ctx, order.ID(), slug, result, logger)
 	}
 
+	prepared, err := s.beginPurchase(ctx, order.ID(), slug)
+	if err != nil {
+		return purchaseFailure(err)
+	}
+	logUnknownOutcome(logger, slug, prepared)
 	// The order id is the idempotency key: a retry or a restart sends the
 	// same reference, and the adapter then finds the first purchase
-	// instead of buying again.
+	// instead of buying again. Adapters of providers without such a key
+	// look up from OutcomeUnknownSince, or OpenedOrderID, instead.
 	//
 	// TODO: Wholesale is left zero, so no provider checks the price, because
 	// the order's package snapshot does not record the wholesale price.
 	pkg := order.Package()
 	result, err := client.Order(ctx, adapters.OrderRequest{
-		Reference:         order.ID(),
-		ProviderPackageID: pkg.ProviderPackageID,
-		Quantity:          order.Quantity(),
+		Reference:           order.ID(),
+		ProviderPackageID:   pkg.ProviderPackageID,
+		Quantity:            order.Quantity(),
+		OutcomeUnknownSince: prepared.unknownSince,
+		Claimed:             s.claimedFunc(order.ID(), slug, prepared),
+		OpenedOrderID:       prepared.openedID,
+		Opened:              s.recordOpened(order.ID(), slug),
 	})
 	if err != nil {
 		return providerFailure(slug, err)
@@ -246,9 +256,18 @@ func (s *Service) failLive(ctx context.Context, orderID, reason string, logger z
 // with the adapter's message as the reason, which tells the admin what to
 // fix before retrying. Credentials, a wrong path, an unreadable response
 // and errors outside the adapter contract, such as an invalid request,
-// fail the order too. Timeouts, unreachable hosts, rate limits and server
-// errors are retried within the deadline.
+// fail the order too. Timeouts, unreachable hosts, rate limits, server
+// errors and failures of esimScan's own store or read model during the
+// call are retried within the deadline. A call that stopped because the
+// order left provisioning ends the driver.
 func providerFailure(slug string, err error) liveStep {
+	var local *localError
+	if errors.As(err, &local) {
+		return liveStep{retryErr: err}
+	}
+	if errors.Is(err, errLeftProvisioning) {
+		return liveStep{done: true}
+	}
 	var providerErr *adapters.Error
 	if !errors.As(err, &providerErr) {
 		return liveStep{final: fmt.Sprintf("order from %s failed: %v", slug, err)}
@@ -260,6 +279,26 @@ func providerFailure(slug string, err error) liveStep {
 		return liveStep{final: providerErr.Message}
 	}
 	return liveStep{final: fmt.Sprintf("order from %s failed (%s): %s", slug, providerErr.Cause, providerErr.Message)}
+}
+
+// purchaseFailure sorts a failure to prepare a purchase call: an order
+// that left provisioning needs no call, and the rest is retried.
+func purchaseFailure(err error) liveStep {
+	if errors.Is(err, errLeftProvisioning) {
+		return liveStep{done: true}
+	}
+	return liveStep{retryErr: err}
+}
+
+// logUnknownOutcome logs that a purchase call looks up an earlier call's
+// order before buying.
+func logUnknownOutcome(logger zerolog.Logger, slug string, prepared purchase) {
+	if prepared.unknownSince.IsZero() {
+		return
+	}
+	logger.Info().Str("provider", slug).Time("outcome_unknown_since", prepared.unknownSince).
+		Str("opened_provider_order_id", prepared.openedID).
+		Msg("an earlier provider call may have bought the order; the adapter looks it up before buying")
 }
 
 // pollFailure sorts a failed query of a provider order already recorded.

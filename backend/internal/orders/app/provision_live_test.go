@@ -158,7 +158,7 @@ func TestLive_issuesAtOnceFromSyncProvider(t *testing.T) {
 	placed := f.placeAndPay(t)
 	f.waitStatus(t, placed.ID, domain.StatusIssued)
 
-	want := "OrderPlaced,OrderPaid,ProvisioningStarted,ProviderOrderPlaced,ESIMIssued"
+	want := "OrderPlaced,OrderPaid,ProvisioningStarted,ProviderOrderRequested,ProviderOrderPlaced,ESIMIssued"
 	if got := strings.Join(f.typesOf(t, placed.ID), ","); got != want {
 		t.Errorf("events = %s, want %s", got, want)
 	}
@@ -378,7 +378,8 @@ func TestRetryProvisioning_failedOrderIsOrderedAgain(t *testing.T) {
 	}
 	f.waitStatus(t, placed.ID, domain.StatusIssued)
 
-	want := "OrderPlaced,OrderPaid,ProvisioningStarted,OrderFailed,ProvisioningRetried,ProviderOrderPlaced,ESIMIssued"
+	want := "OrderPlaced,OrderPaid,ProvisioningStarted,ProviderOrderRequested,OrderFailed," +
+		"ProvisioningRetried,ProviderOrderRequested,ProviderOrderPlaced,ESIMIssued"
 	if got := strings.Join(f.typesOf(t, placed.ID), ","); got != want {
 		t.Errorf("events = %s, want %s", got, want)
 	}

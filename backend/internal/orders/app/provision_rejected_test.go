@@ -37,7 +37,7 @@ func TestLive_rejectedOrderFailsAtOnce(t *testing.T) {
 	if orders, _ := client.counts(); orders != 1 {
 		t.Errorf("%d Order calls, want 1: a refusal is not retried", orders)
 	}
-	want := "OrderPlaced,OrderPaid,ProvisioningStarted,OrderFailed"
+	want := "OrderPlaced,OrderPaid,ProvisioningStarted,ProviderOrderRequested,OrderFailed"
 	if got := strings.Join(f.typesOf(t, placed.ID), ","); got != want {
 		t.Errorf("events = %s, want %s with no provider order recorded", got, want)
 	}
@@ -57,7 +57,8 @@ func TestLive_retryAfterRejectionIssues(t *testing.T) {
 	}
 	f.waitStatus(t, placed.ID, domain.StatusIssued)
 
-	want := "OrderPlaced,OrderPaid,ProvisioningStarted,OrderFailed,ProvisioningRetried,ProviderOrderPlaced,ESIMIssued"
+	want := "OrderPlaced,OrderPaid,ProvisioningStarted,ProviderOrderRequested,OrderFailed," +
+		"ProvisioningRetried,ProviderOrderRequested,ProviderOrderPlaced,ESIMIssued"
 	if got := strings.Join(f.typesOf(t, placed.ID), ","); got != want {
 		t.Errorf("events = %s, want %s", got, want)
 	}

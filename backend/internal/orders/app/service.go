@@ -106,8 +106,10 @@ type Service struct {
 	gateways     Gateways
 	customers    CustomerAccounts // set by UseCustomerAccounts
 	margins      ProviderMargins  // set by UseProviderMargins
-	logger       zerolog.Logger
-	now          func() time.Time
+
+	providerOrders ProviderOrderIndex // set by UseProviderOrderIndex
+	logger         zerolog.Logger
+	now            func() time.Time
 
 	providers       ProviderClients
 	liveDeadline    time.Duration

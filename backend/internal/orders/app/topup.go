@@ -359,11 +359,17 @@ func (s *Service) attemptTopUp(ctx context.Context, order *domain.Order, client 
 	if !ok {
 		return liveStep{final: fmt.Sprintf("provider %s does not sell top-ups", slug)}
 	}
+	prepared, err := s.beginPurchase(ctx, order.ID(), slug)
+	if err != nil {
+		return purchaseFailure(err)
+	}
 	target := order.TopUpOf()
 	result, err := topUpper.TopUp(ctx, adapters.TopUpRequest{
-		Reference:         order.ID(),
-		ICCID:             target.ICCID,
-		ProviderPackageID: order.Package().ProviderPackageID,
+		Reference:           order.ID(),
+		ICCID:               target.ICCID,
+		ProviderPackageID:   order.Package().ProviderPackageID,
+		OutcomeUnknownSince: prepared.unknownSince,
+		Claimed:             s.claimedFunc(order.ID(), slug, prepared),
 	})
 	if err != nil {
 		return providerFailure(slug, err)

@@ -240,7 +240,7 @@ func TestTopUp_liveDriverTopsUpOnceByOrderID(t *testing.T) {
 	placed := f.placeAndPayTopUp(t, parent)
 	f.waitStatus(t, placed.ID, domain.StatusIssued)
 
-	want := "OrderPlaced,OrderPaid,ProvisioningStarted,TopUpApplied"
+	want := "OrderPlaced,OrderPaid,ProvisioningStarted,ProviderOrderRequested,TopUpApplied"
 	if got := strings.Join(f.typesOf(t, placed.ID), ","); got != want {
 		t.Errorf("events = %s, want %s", got, want)
 	}

@@ -91,6 +91,32 @@ type OrderRequest struct {
 	Quantity          int
 	// Wholesale is the expected unit price, sent where the provider checks it.
 	Wholesale money.Money
+
+	// The fields below let adapters of providers without an idempotency
+	// key find an order that an earlier process bought for Reference.
+	// Adapters of providers with such a key ignore them, and an adapter
+	// uses them only when its own memory has no entry for Reference.
+
+	// OutcomeUnknownSince, when not zero, is when an earlier call for
+	// Reference started whose outcome was never recorded, so that call may
+	// have bought the order. The adapter looks orders up from that time on
+	// before it buys.
+	OutcomeUnknownSince time.Time
+	// Claimed, when set, reports whether another esimScan order already
+	// recorded the provider order with this id. A lookup never takes a
+	// claimed order as this one.
+	Claimed func(ctx context.Context, providerOrderID string) (bool, error)
+	// OpenedOrderID is the provider order that an earlier call for
+	// Reference opened and reported through Opened, or empty. An adapter
+	// that opens orders looks this one up before opening another.
+	OpenedOrderID string
+	// Opened, when set, is called by an adapter that opens a provider order
+	// before it charges for it, such as Maya's customer that owns the
+	// eSIMs, with that order's id, after opening and before the first
+	// charging call. The caller records the id durably and passes it back
+	// as OpenedOrderID. An error from Opened stops the order before it
+	// charges and is returned wrapped.
+	Opened func(ctx context.Context, providerOrderID string) error
 }
 
 // ESIM is an issued eSIM profile.
@@ -154,6 +180,10 @@ type TopUpRequest struct {
 	ICCID             string
 	ProviderPackageID string
 	Wholesale         money.Money
+
+	// OutcomeUnknownSince and Claimed mean what they mean in OrderRequest.
+	OutcomeUnknownSince time.Time
+	Claimed             func(ctx context.Context, providerOrderID string) (bool, error)
 }
 
 // TopUpResult is the provider's response to a top-up. ProviderReference is

@@ -24,6 +24,9 @@ const (
 	// holds the response for DelayMS: the client times out and never learns
 	// the outcome.
 	FailSlowResponse = "slow_response"
+	// FailServerAfter serves the request, so an order takes effect, then
+	// replaces the response with HTTP 500 and a plain body.
+	FailServerAfter = "500-after"
 	// FailInsufficientBalance refuses eSIM orders (POST PathESIM) with HTTP
 	// 400 and an error envelope about the balance. Maya publishes no error
 	// texts, so status and wording are our reading. Other calls pass
@@ -101,8 +104,9 @@ func (s *Server) takeFailure(method, path string) (Failure, bool) {
 }
 
 // injectFailure writes a failure and reports whether it responded to the
-// request. A slow failure waits, then lets the request through, and a
-// slow_response failure is applied after the handler by serveThenHold.
+// request. A slow failure waits, then lets the request through, and the
+// slow_response and 500-after failures are applied after the handler, by
+// serveThenHold and serveThenFail.
 func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request, failure Failure) bool {
 	switch failure.Mode {
 	case FailUnauthorized:
@@ -129,7 +133,7 @@ func (s *Server) injectFailure(w http.ResponseWriter, r *http.Request, failure F
 			return true
 		}
 		return false
-	case FailSlowResponse:
+	case FailSlowResponse, FailServerAfter:
 		return false
 	default:
 		http.Error(w, "unknown failure mode "+failure.Mode, http.StatusInternalServerError)
@@ -150,6 +154,13 @@ func (s *Server) serveThenHold(w http.ResponseWriter, r *http.Request, handler h
 	}
 	w.WriteHeader(buffered.Code)
 	_, _ = w.Write(buffered.Body.Bytes())
+}
+
+// serveThenFail runs handler to completion, so its effect happens, then
+// answers HTTP 500 in place of its response.
+func (s *Server) serveThenFail(w http.ResponseWriter, r *http.Request, handler http.HandlerFunc) {
+	handler(httptest.NewRecorder(), r)
+	http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 }
 
 // wait sleeps for delayMS and returns false when the client left first.

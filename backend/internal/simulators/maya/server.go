@@ -145,6 +145,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveThenHold(recorder, r, handler, failure)
 		return
 	}
+	if failed && failure.Mode == FailServerAfter {
+		s.serveThenFail(recorder, r, handler)
+		return
+	}
 	handler(recorder, r)
 }
 

@@ -305,6 +305,19 @@ func TestServer_slowResponseTakesEffect(t *testing.T) {
 	require.Equal(t, 1, f.ESIMCount(), "the eSIM was issued anyway")
 }
 
+func TestServer_serverErrorAfterTakesEffect(t *testing.T) {
+	f := start(t, sim.Options{})
+	f.Fail(sim.Failure{Mode: sim.FailServerAfter, Method: http.MethodPost, Path: sim.PathESIM})
+
+	failed := f.call(t, http.MethodPost, sim.PathESIM, `{"plan_type_id":"Jp3xQ7vL2mKa"}`)
+
+	require.Equal(t, http.StatusInternalServerError, failed.Status)
+	require.Equal(t, 1, f.ESIMCount(), "the eSIM was issued anyway")
+	require.Len(t, f.Orders(), 1)
+	served := f.call(t, http.MethodPost, sim.PathESIM, `{"plan_type_id":"Jp3xQ7vL2mKa"}`)
+	require.Equal(t, http.StatusCreated, served.Status, "the failure applied once")
+}
+
 func TestServer_controlOverHTTP(t *testing.T) {
 	f := start(t, sim.Options{Packages: 10})
 	control := func(method, path, body string) *http.Response {

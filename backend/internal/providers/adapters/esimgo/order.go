@@ -71,7 +71,11 @@ type orderResponse struct {
 //     bought for another reference is taken as this one. Only when none is
 //     found is the transaction tried again.
 //   - A later Order call with a reference whose outcome stayed unknown
-//     looks the order up before anything else.
+//     looks the order up before anything else. So does the first call of
+//     this client for a reference with req.OutcomeUnknownSince set, as
+//     after a restart: it looks up orders created since then, less
+//     lookupSlack, and skips those req.Claimed reports as another
+//     order's.
 //
 // The response carries the eSIMs at once. When it does not, the result is
 // Pending and QueryOrder reads them by the provider's orderReference.
@@ -100,6 +104,7 @@ func (c *Client) order(ctx context.Context, req adapters.OrderRequest) (adapters
 	if result, ok := c.orders.result(req.Reference); ok {
 		return result, nil
 	}
+	c.adoptUnknownOutcome(req.Reference, req.OutcomeUnknownSince)
 	if since, ok := c.orders.unsettledSince(req.Reference); ok {
 		result, found, err := c.findOrder(ctx, req, since)
 		if err != nil {
@@ -174,6 +179,33 @@ func (c *Client) transactWithRecovery(ctx context.Context, req adapters.OrderReq
 			return result, nil
 		}
 	}
+}
+
+// adoptUnknownOutcome records the unknown outcome that the caller kept
+// durably for reference, since, when this is the client's first call for
+// reference. Later calls rely on the client's own memory.
+func (c *Client) adoptUnknownOutcome(reference string, since time.Time) {
+	if c.orders.noteCall(reference) && !since.IsZero() {
+		c.orders.markUnsettled(reference, since.Add(-lookupSlack))
+	}
+}
+
+// claimedElsewhere asks claimed, when the caller set it, whether another
+// esimScan order recorded the provider order. The caller's error is
+// returned wrapped, so the caller can tell it from a provider failure.
+func claimedElsewhere(
+	ctx context.Context,
+	claimed func(context.Context, string) (bool, error),
+	providerOrderID string,
+) (bool, error) {
+	if claimed == nil {
+		return false, nil
+	}
+	taken, err := claimed(ctx, providerOrderID)
+	if err != nil {
+		return false, fmt.Errorf("check whether order %s is claimed: %w", providerOrderID, err)
+	}
+	return taken, nil
 }
 
 // finalError marks err as an unknown outcome when any call for reference

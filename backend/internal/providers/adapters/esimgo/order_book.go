@@ -18,9 +18,9 @@ const maxRemembered = 10_000
 // order call for a reference ended without a known outcome, and serialises
 // Order calls per reference. It is safe for concurrent use.
 //
-// NOTE: the memory lives in this process only. After a restart, an order
-// whose call timed out before the restart is not looked up again, so the
-// caller must not retry such an order blindly.
+// The memory lives in this process only. After a restart the caller
+// passes what it recorded durably, OrderRequest.OutcomeUnknownSince and
+// Claimed, and the first call for a reference adopts it (see noteCall).
 type orderBook struct {
 	mu        sync.Mutex
 	locks     map[string]*referenceLock
@@ -28,6 +28,8 @@ type orderBook struct {
 	claimed   map[string]string               // provider orderReference → esimScan reference
 	unsettled map[string]time.Time            // reference → earliest start of a call with an unknown outcome
 	fifo      []string                        // references in placed, oldest first
+	called    map[string]bool                 // references this client ran a call for
+	calledLog []string                        // references in called, oldest first
 }
 
 type referenceLock struct {
@@ -41,7 +43,28 @@ func newOrderBook() *orderBook {
 		placed:    map[string]adapters.OrderResult{},
 		claimed:   map[string]string{},
 		unsettled: map[string]time.Time{},
+		called:    map[string]bool{},
 	}
+}
+
+// noteCall records a call for reference and reports whether it is the
+// first this client runs for it, so that nothing about the reference is
+// in memory yet.
+func (b *orderBook) noteCall(reference string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.called[reference] {
+		return false
+	}
+	b.called[reference] = true
+	b.calledLog = append(b.calledLog, reference)
+	for len(b.calledLog) > maxRemembered {
+		delete(b.called, b.calledLog[0])
+		b.calledLog = b.calledLog[1:]
+	}
+	_, placed := b.placed[reference]
+	_, unsettled := b.unsettled[reference]
+	return !placed && !unsettled
 }
 
 // lock waits until no other Order call for reference runs, or ctx ends.

@@ -47,7 +47,8 @@ func (p *ordersPage) UnmarshalJSON(data []byte) error {
 
 // findOrder looks for an order that a call for req may have bought: one
 // line of req's bundle and quantity, created at or after since, not failed,
-// and not bought for another reference. The earliest such order wins and
+// not bought for another reference of this client, and not claimed by
+// another order according to req.Claimed. The earliest such order wins and
 // is recorded for req.Reference.
 //
 // NOTE: an order of the same bundle and quantity placed in that window by
@@ -69,7 +70,14 @@ func (c *Client) findOrder(ctx context.Context, req adapters.OrderRequest, since
 		for i := range answer.Orders {
 			candidate := &answer.Orders[i]
 			createdAt, ok := c.matches(candidate, req, since)
-			if ok && (best == nil || createdAt.Before(bestAt)) {
+			if !ok || (best != nil && !createdAt.Before(bestAt)) {
+				continue
+			}
+			taken, err := claimedElsewhere(ctx, req.Claimed, candidate.OrderReference)
+			if err != nil {
+				return adapters.OrderResult{}, false, fmt.Errorf("look up orders: %w", err)
+			}
+			if !taken {
 				best, bestAt = candidate, createdAt
 			}
 		}

@@ -260,11 +260,10 @@ func topUpBody(kind string, req adapters.TopUpRequest) orderBody {
 //     reference, is taken as this top-up. When none is listed yet, the
 //     call returns the error without buying again.
 //   - A later call with that reference looks the orders up first, and
-//     buys only when none is listed.
-//
-// NOTE: the memory of references lives in this process only, as for
-// Order. After a restart, a top-up whose call failed with an unknown
-// outcome is not looked up, and the next call can buy it a second time.
+//     buys only when none is listed. So does the first call of this
+//     client for a reference with req.OutcomeUnknownSince set, as after a
+//     restart, skipping orders that req.Claimed reports as another
+//     order's.
 func (c *Client) TopUp(ctx context.Context, req adapters.TopUpRequest) (adapters.TopUpResult, error) {
 	if err := validateTopUpRequest(req); err != nil {
 		return adapters.TopUpResult{}, fmt.Errorf("top up esim-go eSIM: %w", err)
@@ -290,6 +289,7 @@ func (c *Client) topUp(ctx context.Context, req adapters.TopUpRequest) (adapters
 	if placed, ok := c.orders.result(req.Reference); ok {
 		return topUpResultOf(placed, req.ICCID), nil
 	}
+	c.adoptUnknownOutcome(req.Reference, req.OutcomeUnknownSince)
 	if since, ok := c.orders.unsettledSince(req.Reference); ok {
 		found, ok, err := c.findTopUp(ctx, req, since)
 		if err != nil {
@@ -466,7 +466,8 @@ func topUpResultOf(placed adapters.OrderResult, iccid string) adapters.TopUpResu
 
 // findTopUp looks for an order that a call for req may have bought: one
 // line of req's bundle, quantity 1, on req.ICCID, created at or after
-// since, not failed and not claimed by another reference. The earliest
+// since, not failed, and claimed neither by another reference of this
+// client nor, according to req.Claimed, by another order. The earliest
 // such order wins and is recorded for req.Reference.
 //
 // NOTE: a top-up of the same bundle on the same eSIM placed in that window
@@ -489,7 +490,14 @@ func (c *Client) findTopUp(ctx context.Context, req adapters.TopUpRequest, since
 		for i := range answer.Orders {
 			candidate := &answer.Orders[i]
 			createdAt, ok := c.matchesTopUp(candidate, req, since)
-			if ok && (best == nil || createdAt.Before(bestAt)) {
+			if !ok || (best != nil && !createdAt.Before(bestAt)) {
+				continue
+			}
+			taken, err := claimedElsewhere(ctx, req.Claimed, candidate.OrderReference)
+			if err != nil {
+				return adapters.TopUpResult{}, false, fmt.Errorf("look up orders: %w", err)
+			}
+			if !taken {
 				best, bestAt = candidate, createdAt
 			}
 		}

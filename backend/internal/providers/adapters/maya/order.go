@@ -29,11 +29,15 @@ const maxCreateAttempts = 3
 // Reference on the same Client reads the customer first and buys only
 // what is missing. ProviderOrderID is the customer id.
 //
-// TODO: the reference-to-customer link lives in this Client's memory, so
-// a new process or a rebuilt Client cannot find an order whose first call
-// failed ambiguously, and may buy it again; Maya's search of customers by
-// tag is not public, and adapters.OrderRequest has no field to pass the
-// customer id back in.
+// The reference-to-customer link lives in this Client's memory, and Maya's
+// search of customers by tag is not public. So that a new process finds
+// the customer, Order reports a new customer through req.Opened before it
+// creates any eSIM, and takes req.OpenedOrderID as the customer when its
+// memory has none for the reference. req.OutcomeUnknownSince and
+// req.Claimed are not used: a customer only ever holds one order's eSIMs.
+//
+// NOTE: without req.Opened the link is not kept beyond this Client, so a
+// new process may buy again an order whose call failed ambiguously.
 func (c *Client) Order(ctx context.Context, req adapters.OrderRequest) (adapters.OrderResult, error) {
 	if err := checkOrderRequest(req); err != nil {
 		return adapters.OrderResult{}, err
@@ -42,6 +46,10 @@ func (c *Client) Order(ctx context.Context, req adapters.OrderRequest) (adapters
 	defer unlock()
 
 	customerID, known := c.orders.customer(req.Reference)
+	if !known && req.OpenedOrderID != "" {
+		customerID, known = req.OpenedOrderID, true
+		c.orders.remember(req.Reference, customerID)
+	}
 	var issued []adapters.ESIM
 	if known {
 		var err error
@@ -50,10 +58,9 @@ func (c *Client) Order(ctx context.Context, req adapters.OrderRequest) (adapters
 		}
 	} else {
 		var err error
-		if customerID, err = c.createCustomer(ctx, req.Reference); err != nil {
-			return adapters.OrderResult{}, fmt.Errorf("place maya order %s: create customer: %w", req.Reference, err)
+		if customerID, err = c.openCustomer(ctx, req); err != nil {
+			return adapters.OrderResult{}, fmt.Errorf("place maya order %s: %w", req.Reference, err)
 		}
-		c.orders.remember(req.Reference, customerID)
 	}
 
 	for attempt := 1; len(issued) < req.Quantity; {
@@ -84,6 +91,23 @@ func (c *Client) Order(ctx context.Context, req adapters.OrderRequest) (adapters
 		}
 	}
 	return adapters.OrderResult{ProviderOrderID: customerID, ESIMs: issued}, nil
+}
+
+// openCustomer creates the order's customer and reports it through
+// req.Opened. The customer is remembered only once reported, so that a
+// failed report leaves an empty customer behind and charges nothing.
+func (c *Client) openCustomer(ctx context.Context, req adapters.OrderRequest) (string, error) {
+	customerID, err := c.createCustomer(ctx, req.Reference)
+	if err != nil {
+		return "", fmt.Errorf("create customer: %w", err)
+	}
+	if req.Opened != nil {
+		if err := req.Opened(ctx, customerID); err != nil {
+			return "", fmt.Errorf("report customer %s: %w", customerID, err)
+		}
+	}
+	c.orders.remember(req.Reference, customerID)
+	return customerID, nil
 }
 
 func checkOrderRequest(req adapters.OrderRequest) error {
