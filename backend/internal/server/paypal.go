@@ -203,6 +203,12 @@ func (s *Server) applyPayPalEvent(ctx context.Context, gateway *paypal.Gateway, 
 		err = s.orders.RecordPayment(ctx, paypal.Name, payments.Payment{
 			OrderID: event.CustomID, Reference: event.CaptureID, Amount: event.Amount,
 		})
+	case paypal.EventCaptureDenied:
+		if event.CustomID == "" || event.OrderID == "" {
+			logger.Warn().Str("capture_id", event.CaptureID).Msg("denied PayPal capture without the store's order id or PayPal's order id; nothing to release")
+			return nil
+		}
+		err = s.orders.DenyCapture(ctx, paypal.Name, event.CustomID, event.OrderID)
 	case paypal.EventCaptureRefunded:
 		return s.recordPayPalRefund(ctx, gateway, event)
 	default:

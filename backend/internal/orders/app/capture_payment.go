@@ -83,9 +83,8 @@ func (s *Service) captureLocked(
 	payment, err := capturer.Capture(ctx, reference)
 	switch {
 	case errors.Is(err, payments.ErrCapturePending):
-		// TODO: a pending capture that PayPal later denies keeps the hold,
-		// because PAYMENT.CAPTURE.DENIED is not read yet; it should append
-		// PaymentCaptureFailed.
+		// The gateway's webhook ends the hold: a completed capture records
+		// the payment, a denied one calls DenyCapture.
 		logger.Info().Err(err).Msg("capture pending at the gateway; its webhook records the payment")
 		return CapturePending, nil, nil
 	case errors.Is(err, payments.ErrCaptureDeclined):
@@ -161,6 +160,27 @@ func (s *Service) capturer(ctx context.Context, gatewayName string) (payments.Ca
 		return nil, fmt.Errorf("payment gateway %s cannot capture payments", gatewayName)
 	}
 	return capturer, nil
+}
+
+// DenyCapture ends the hold of a pending capture that the gateway later
+// denied (PayPal's PAYMENT.CAPTURE.DENIED), so the order can be paid or
+// cancelled again. reference is the gateway's id of the checkout that the
+// hold names. An order no longer held by it appends nothing.
+func (s *Service) DenyCapture(ctx context.Context, gatewayName, orderID, reference string) error {
+	if !validOrderID(orderID) {
+		return errMalformedOrderID(orderID)
+	}
+	unlock, err := s.locks.lock(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := s.releaseHold(ctx, gatewayName, orderID, reference, "the gateway denied the pending capture"); err != nil {
+		return err
+	}
+	s.logger.Warn().Str("order_id", orderID).Str("gateway", gatewayName).Str("reference", reference).
+		Msg("pending capture denied; the order can be paid or cancelled again")
+	return nil
 }
 
 // releaseHold appends PaymentCaptureFailed while the capture holds the

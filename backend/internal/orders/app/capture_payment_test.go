@@ -263,6 +263,32 @@ func TestService_CapturePayment_pendingKeepsHold(t *testing.T) {
 	}
 }
 
+func TestService_DenyCapture_releasesPendingHold(t *testing.T) {
+	f, gateway := paypalFixture(t)
+	placed := f.place(t)
+	gateway.set("PP-1", captureResult{err: fmt.Errorf("%w: capture is PENDING", payments.ErrCapturePending)})
+	ctx := context.Background()
+	if outcome, err := f.service.CapturePayment(ctx, "paypal", placed.ID, "PP-1"); err != nil || outcome != CapturePending {
+		t.Fatalf("CapturePayment = %s, %v, want pending", outcome, err)
+	}
+
+	// PAYMENT.CAPTURE.DENIED follows, and is delivered twice.
+	for range 2 {
+		if err := f.service.DenyCapture(ctx, "paypal", placed.ID, "PP-1"); err != nil {
+			t.Fatalf("DenyCapture: %v", err)
+		}
+	}
+
+	if got := countType(f.typesOf(t, placed.ID), domain.EventPaymentCaptureFailed); got != 1 {
+		t.Errorf("PaymentCaptureFailed events = %d, want 1", got)
+	}
+	if _, err := f.service.CancelOrder(ctx, placed.ID); err != nil {
+		t.Errorf("CancelOrder after the denial: %v", err)
+	}
+	err := f.service.DenyCapture(ctx, "paypal", "../../etc", "PP-1")
+	wantAppError(t, err, apperr.KindInvalid, "invalid_order_id", "order_id")
+}
+
 // A capture that succeeds for an order that cannot take it (another
 // amount) is refunded at once and recorded, and the hold ends.
 func TestService_CapturePayment_unmatchedCaptureReturned(t *testing.T) {

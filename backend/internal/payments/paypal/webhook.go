@@ -20,6 +20,7 @@ import (
 const (
 	EventOrderApproved    = "CHECKOUT.ORDER.APPROVED"
 	EventCaptureCompleted = "PAYMENT.CAPTURE.COMPLETED"
+	EventCaptureDenied    = "PAYMENT.CAPTURE.DENIED"
 	EventCaptureRefunded  = "PAYMENT.CAPTURE.REFUNDED"
 )
 
@@ -133,7 +134,7 @@ type webhookResource struct {
 	} `json:"supplementary_data"`
 }
 
-// parseEvent reads a verified event. Event types other than the three the
+// parseEvent reads a verified event. Event types other than the four the
 // store acts on return only ID and Type.
 func parseEvent(rawBody []byte) (Event, error) {
 	var envelope webhookEvent
@@ -141,7 +142,8 @@ func parseEvent(rawBody []byte) (Event, error) {
 		return Event{}, badEvent("event without id or event_type", err)
 	}
 	event := Event{ID: envelope.ID, Type: envelope.EventType}
-	if event.Type != EventOrderApproved && event.Type != EventCaptureCompleted && event.Type != EventCaptureRefunded {
+	if event.Type != EventOrderApproved && event.Type != EventCaptureCompleted && event.Type != EventCaptureDenied &&
+		event.Type != EventCaptureRefunded {
 		return event, nil
 	}
 	var resource webhookResource
@@ -156,7 +158,7 @@ func parseEvent(rawBody []byte) (Event, error) {
 			event.CustomID = resource.PurchaseUnits[0].CustomID
 		}
 		return event, nil
-	case EventCaptureCompleted:
+	case EventCaptureCompleted, EventCaptureDenied:
 		event.CaptureID = resource.ID
 		event.OrderID = resource.SupplementaryData.RelatedIDs.OrderID
 	case EventCaptureRefunded:

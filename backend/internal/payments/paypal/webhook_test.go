@@ -74,6 +74,30 @@ func TestVerifyWebhook_eventsOfAnOrder(t *testing.T) {
 	}
 }
 
+// A denied capture names the store's order and PayPal's order, so that the
+// order's capture hold can be released.
+func TestVerifyWebhook_captureDenied(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := testContext(t)
+	req := checkoutRequest(t, "10.00", "USD")
+	checkout, err := f.gateway.StartCheckout(ctx, req)
+	if err != nil {
+		t.Fatalf("StartCheckout: %v", err)
+	}
+	f.sim.Approve(checkout.Reference)
+	payment, err := f.gateway.Capture(ctx, checkout.Reference)
+	if err != nil {
+		t.Fatalf("Capture: %v", err)
+	}
+
+	denied := signedEvent(t, f, f.config.WebhookID, EventCaptureDenied, f.sim.CaptureResource(payment.Reference))
+
+	if denied.Type != EventCaptureDenied || denied.OrderID != checkout.Reference || denied.CustomID != req.OrderID ||
+		denied.CaptureID != payment.Reference {
+		t.Errorf("denied event = %+v, want the capture, PayPal's order %s and order %s", denied, checkout.Reference, req.OrderID)
+	}
+}
+
 func TestVerifyWebhook_rejectsForgeries(t *testing.T) {
 	f := newFixture(t, nil)
 	resource := map[string]any{"id": "SIMO1", "purchase_units": []any{map[string]any{"custom_id": "ord-1"}}}
