@@ -176,6 +176,12 @@ func TestCustomers_guestOrderSealedAndErased(t *testing.T) {
 	if types["OrderPlaced"] != 1 || types["GuestErased"] != 1 || types["GuestKeyIssued"] != 1 {
 		t.Errorf("log holds %v; want the order kept, one key and one erasure", types)
 	}
+
+	// The admin's sign-out needs the session's CSRF token, like any write.
+	admin.expect(403, "POST", "/api/auth/logout", nil, "X-CSRF-Token", "")
+	admin.expect(200, "GET", "/api/admin/me", nil)
+	admin.expect(204, "POST", "/api/auth/logout", nil)
+	admin.expect(401, "GET", "/api/admin/me", nil)
 }
 
 // tokenIn returns the token of the link in an email's text.

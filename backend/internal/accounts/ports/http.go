@@ -110,6 +110,15 @@ func Routes(api fiber.Router, accounts Accounts, secureCookies bool) {
 	})
 	api.Post("/auth/logout", func(c *fiber.Ctx) error {
 		if token := c.Cookies(SessionCookie); token != "" {
+			// A live session ends only with its CSRF token, so that another
+			// site cannot sign the admin out. An expired or unknown one just
+			// loses its cookie.
+			session, err := accounts.Authenticate(c.UserContext(), token)
+			if err == nil {
+				if err := accounts.CheckCSRF(session, c.Get(CSRFHeader)); err != nil {
+					return err
+				}
+			}
 			if err := accounts.Logout(c.UserContext(), token); err != nil {
 				return err
 			}
