@@ -142,8 +142,9 @@ func Load(lookup Lookup) (Config, error) {
 	return cfg, errors.Join(problems...)
 }
 
-// paymentProblems checks ESIMSCAN_ENV and STRIPE_API_BASE, and rejects the
-// test payment gateway in production, where it would give eSIMs away.
+// paymentProblems checks ESIMSCAN_ENV and STRIPE_API_BASE, and rejects in
+// production the test payment gateway, which would give eSIMs away, the
+// stub driver and the sandbox.
 func paymentProblems(cfg Config) []error {
 	var problems []error
 	switch cfg.Env {
@@ -153,6 +154,14 @@ func paymentProblems(cfg Config) []error {
 	}
 	if cfg.Env == EnvProduction && cfg.TestPayments {
 		problems = append(problems, errors.New("ESIMSCAN_TEST_PAYMENTS: must be 0 when ESIMSCAN_ENV is production"))
+	}
+	// Demo eSIMs and the in-process simulator would sell paying customers
+	// eSIMs that work on no network.
+	if cfg.Env == EnvProduction && cfg.Driver == DriverStub {
+		problems = append(problems, errors.New("ESIM_PROVISIONING_DRIVER: stub makes demo eSIMs and is refused when ESIMSCAN_ENV is production; use manual or live"))
+	}
+	if cfg.Env == EnvProduction && cfg.Sandbox {
+		problems = append(problems, errors.New("ESIMSCAN_SANDBOX: must be 0 when ESIMSCAN_ENV is production"))
 	}
 	if parsed, err := url.Parse(cfg.StripeAPIBase); err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
 		problems = append(problems, errors.New("STRIPE_API_BASE: must be an http:// or https:// URL"))
@@ -173,7 +182,8 @@ func parsePublicURL(raw, env string) (string, error) {
 		return "", nil
 	}
 	parsed, err := url.Parse(raw)
-	invalid := err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" ||
+	invalid := err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Hostname() == "" ||
+		!validPort(parsed.Port()) ||
 		parsed.User != nil || (parsed.Path != "" && parsed.Path != "/") ||
 		parsed.RawQuery != "" || parsed.ForceQuery || parsed.Fragment != "" || strings.Contains(raw, "#")
 	if invalid {
@@ -183,7 +193,18 @@ func parsePublicURL(raw, env string) (string, error) {
 		}
 		return "", fmt.Errorf("ESIMSCAN_PUBLIC_URL: %q must be an http:// or https:// URL of a host with no path, query or fragment, such as https://shop.example.com", shown)
 	}
-	return strings.TrimSuffix(raw, "/"), nil
+	// Links are built by appending paths, so the scheme and host are kept
+	// lower-case and the trailing slash is dropped.
+	return parsed.Scheme + "://" + strings.ToLower(parsed.Host), nil
+}
+
+// validPort reports whether port is empty or a TCP port number.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	number, err := strconv.Atoi(port)
+	return err == nil && number >= 1 && number <= 65535
 }
 
 func parseFlag(value string) (bool, error) {

@@ -11,6 +11,7 @@ func TestLoad_publicURL(t *testing.T) {
 		"https://shop.example.com/":        "https://shop.example.com",
 		"http://127.0.0.1:8080":            "http://127.0.0.1:8080",
 		"  https://shop.example.com:8443/": "https://shop.example.com:8443",
+		"HTTPS://Shop.Example.COM/":        "https://shop.example.com",
 	} {
 		cfg, err := Load(lookupFrom(map[string]string{"ESIMSCAN_PUBLIC_URL": raw}))
 		if err != nil {
@@ -34,6 +35,9 @@ func TestLoad_invalidPublicURL(t *testing.T) {
 		"https://shop.example.com/#top",
 		"https://admin:secret@shop.example.com",
 		"/relative",
+		"https://shop.example.com:99999",
+		"https://shop.example.com:0",
+		"https://:8443",
 	} {
 		_, err := Load(lookupFrom(map[string]string{"ESIMSCAN_PUBLIC_URL": raw}))
 		if err == nil {
@@ -60,5 +64,27 @@ func TestLoad_productionRequiresPublicURL(t *testing.T) {
 	}
 	if cfg, err := Load(lookupFrom(nil)); err != nil || cfg.PublicURL != "" {
 		t.Errorf("development without a public URL: %q, %v; want empty and no error", cfg.PublicURL, err)
+	}
+}
+
+func TestLoad_productionRejectsDemoSettings(t *testing.T) {
+	production := map[string]string{"ESIMSCAN_ENV": "production", "ESIMSCAN_PUBLIC_URL": "https://shop.example.com"}
+	for name, extra := range map[string][2]string{
+		"stub driver": {"ESIM_PROVISIONING_DRIVER", "stub"},
+		"sandbox":     {"ESIMSCAN_SANDBOX", "1"},
+	} {
+		env := map[string]string{extra[0]: extra[1]}
+		for key, value := range production {
+			env[key] = value
+		}
+		_, err := Load(lookupFrom(env))
+		if err == nil || !strings.Contains(err.Error(), extra[0]) {
+			t.Errorf("%s in production: error = %v, want one naming %s", name, err, extra[0])
+		}
+		delete(env, "ESIMSCAN_ENV")
+		delete(env, "ESIMSCAN_PUBLIC_URL")
+		if _, err := Load(lookupFrom(env)); err != nil {
+			t.Errorf("%s in development: %v", name, err)
+		}
 	}
 }
