@@ -68,6 +68,7 @@ describe("CustomersPage", () => {
     const { requests } = stubFetch({
       [LIST]: [{ body: [ADA] }, { body: [{ ...ADA, email: "erased", erased: true }] }],
       "POST /api/admin/customers/c-ada/erase": { body: { erased: true } },
+      "POST /api/admin/customers/erase-guest": apiError(404, "guest_not_found", "no guest order was placed with this email"),
     });
     const user = userEvent.setup();
     await renderPage();
@@ -82,9 +83,26 @@ describe("CustomersPage", () => {
 
     await screen.findByText("Customer ada@example.com is erased.");
     const posts = requests.filter((r) => r.method === "POST");
-    expect(posts).toHaveLength(1);
+    expect(posts).toHaveLength(2);
     expect(posts[0].headers["X-CSRF-Token"]).toBe("csrf-1");
+    expect(posts[1].path).toBe("/api/admin/customers/erase-guest");
+    expect(posts[1].body).toEqual({ email: "ada@example.com" });
     await waitFor(() => expect(screen.queryByRole("button", { name: "Erase ada@example.com" })).toBeNull());
+  });
+
+  it("also erases the guest orders of the erased customer's address", async () => {
+    stubFetch({
+      [LIST]: [{ body: [ADA] }, { body: [{ ...ADA, email: "erased", erased: true }] }],
+      "POST /api/admin/customers/c-ada/erase": { body: { erased: true } },
+      "POST /api/admin/customers/erase-guest": { body: { guest_ids: ["guest-1-x"], erased_orders: 2 } },
+    });
+    const user = userEvent.setup();
+    await renderPage();
+
+    await user.click(await screen.findByRole("button", { name: "Erase ada@example.com" }));
+    await user.click(screen.getByRole("button", { name: "Yes, erase customer" }));
+
+    await screen.findByText(/Customer ada@example.com is erased. 2 guest order\(s\) with that address are erased too./);
   });
 
   it("keeps the customer when the admin goes back", async () => {
