@@ -16,6 +16,15 @@ import (
 type GuestErasure struct {
 	GuestIDs []string `json:"guest_ids"`
 	Orders   int      `json:"erased_orders"`
+	// LegacyOrders counts the orders placed before guest emails were
+	// sealed: the log keeps their address, which erasure cannot reach.
+	LegacyOrders int `json:"legacy_orders"`
+}
+
+// PlainEmailOrderCounter counts the orders that keep an email in the
+// clear. The orders read model implements it.
+type PlainEmailOrderCounter interface {
+	PlainEmailOrderCount(ctx context.Context, email string) (int, error)
 }
 
 // GuestOrderCounter counts the orders sealed with one guest key. The
@@ -102,6 +111,14 @@ func (s *Service) EraseGuest(ctx context.Context, cmd EraseGuest) (GuestErasure,
 	if err != nil {
 		return GuestErasure{}, err
 	}
+	legacy, err := s.legacyOrders(ctx, cmd.Email)
+	if err != nil {
+		return GuestErasure{}, err
+	}
+	if len(guest.Keys) == 0 && legacy > 0 {
+		return GuestErasure{}, apperr.Conflict("legacy_orders_not_erasable", fmt.Sprintf(
+			"the %d guest order(s) of this email were placed before guest emails were sealed; the log keeps their address, so they cannot be erased", legacy))
+	}
 	if len(guest.Keys) == 0 {
 		return GuestErasure{}, apperr.NotFound("guest_not_found", "no guest order was placed with this email")
 	}
@@ -111,7 +128,7 @@ func (s *Service) EraseGuest(ctx context.Context, cmd EraseGuest) (GuestErasure,
 		return GuestErasure{}, apperr.Conflict("already_erased", "the guest orders of this email are already erased")
 	}
 	events := make([]esrepo.Event, 0, len(erased))
-	outcome := GuestErasure{GuestIDs: make([]string, 0, len(erased))}
+	outcome := GuestErasure{GuestIDs: make([]string, 0, len(erased)), LegacyOrders: legacy}
 	for _, event := range erased {
 		events = append(events, event)
 		outcome.GuestIDs = append(outcome.GuestIDs, event.GuestID)
@@ -134,6 +151,16 @@ func (s *Service) EraseGuest(ctx context.Context, cmd EraseGuest) (GuestErasure,
 	}
 	s.logger.Info().Int("keys", len(outcome.GuestIDs)).Int("orders", outcome.Orders).Msg("guest erased")
 	return outcome, nil
+}
+
+// legacyOrders counts the orders that keep email in the clear, or 0 when
+// the orders read model cannot count them.
+func (s *Service) legacyOrders(ctx context.Context, email string) (int, error) {
+	counter, ok := s.orders.(PlainEmailOrderCounter)
+	if !ok {
+		return 0, nil
+	}
+	return counter.PlainEmailOrderCount(ctx, email)
 }
 
 func (s *Service) loadGuest(ctx context.Context, emailHash string) (domain.Guest, eventstore.ExpectedRevision, error) {

@@ -5,9 +5,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	customersapp "esimscan/backend/internal/customers/app"
+	"esimscan/backend/internal/eventstore"
 	ordersapp "esimscan/backend/internal/orders/app"
 	"esimscan/backend/internal/platform/apperr"
 	orderviews "esimscan/projections/orders"
@@ -173,4 +175,34 @@ func ids(orders []orderviews.OrderView) []string {
 		out = append(out, order.ID)
 	}
 	return out
+}
+
+func TestEraseGuest_legacyPlainOrdersReported(t *testing.T) {
+	f := newFixture(t)
+	orders, models := f.withOrders(t)
+	ctx := context.Background()
+	legacyID := uuid.NewString()
+	legacy := `{"order_id":"` + legacyID + `","email":"old@example.org","access_token_hash":"abc",` +
+		`"package":{"id":"pkg-jp","provider":"esim-access","name":"Japan 1GB"},` +
+		`"unit_price":{"amount":"12.50","currency":"USD"},"quantity":1,"total":{"amount":"12.50","currency":"USD"},` +
+		`"placed_at":"2026-12-01T10:00:00Z"}`
+	if _, err := f.store.Append(ctx, "order-"+legacyID, eventstore.NoStream(),
+		eventstore.EventData{Type: "OrderPlaced", Data: []byte(legacy)}); err != nil {
+		t.Fatal(err)
+	}
+	models.catchUp(t)
+
+	_, err := f.service.EraseGuest(ctx, customersapp.EraseGuest{Email: "Old@example.org"})
+	if appErr, ok := apperr.As(err); !ok || appErr.Code != "legacy_orders_not_erasable" {
+		t.Fatalf("erase a guest with only a plain order: %v, want legacy_orders_not_erasable", err)
+	}
+
+	if _, err := orders.PlaceOrder(ctx, ordersapp.PlaceOrder{PackageID: "pkg-jp", Email: "old@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	models.catchUp(t)
+	erasure, err := f.service.EraseGuest(ctx, customersapp.EraseGuest{Email: "old@example.org"})
+	if err != nil || erasure.Orders != 1 || erasure.LegacyOrders != 1 {
+		t.Errorf("erase = %+v, %v; want the sealed order erased and the plain one reported", erasure, err)
+	}
 }
