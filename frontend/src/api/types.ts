@@ -322,6 +322,8 @@ export interface AdminCustomer {
 /** The outcome of erasing a guest's data: how many guest orders used the email. */
 export interface GuestErasure {
   erased_orders: number;
+  /** Guest orders placed before guest emails were sealed, which keep the address in the log. */
+  legacy_orders?: number;
 }
 
 /** A started checkout: a gateway page to open, or bank-transfer instructions. */

@@ -90,6 +90,23 @@ describe("CustomersPage", () => {
     await waitFor(() => expect(screen.queryByRole("button", { name: "Erase ada@example.com" })).toBeNull());
   });
 
+  it("says which older guest orders keep the address", async () => {
+    stubFetch({
+      [LIST]: { body: [] },
+      "POST /api/admin/customers/erase-guest": { body: { guest_ids: ["guest-1-x"], erased_orders: 1, legacy_orders: 2 } },
+    });
+    const user = userEvent.setup();
+    await renderPage();
+
+    const form = await screen.findByRole("form", { name: "Erase a guest's data" });
+    await user.type(within(form).getByLabelText(/email/i), "old@example.org");
+    await user.click(within(form).getByRole("button", { name: /erase/i }));
+    const confirm = within(form).queryByRole("button", { name: "Yes, erase guest data" });
+    if (confirm) await user.click(confirm);
+
+    await screen.findByText(/2 older orders keep the address in the log/);
+  });
+
   it("also erases the guest orders of the erased customer's address", async () => {
     stubFetch({
       [LIST]: [{ body: [ADA] }, { body: [{ ...ADA, email: "erased", erased: true }] }],
