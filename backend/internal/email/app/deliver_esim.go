@@ -34,7 +34,7 @@ const ReactionSendESIMEmail = "SendESIMEmailOnESIMIssued"
 func (s *Service) Reactions() []reactor.Reaction {
 	return []reactor.Reaction{{
 		Name:       ReactionSendESIMEmail,
-		EventTypes: []string{"ESIMIssued", domain.EventEmailResendRequested},
+		EventTypes: []string{"ESIMIssued", "TopUpApplied", domain.EventEmailResendRequested},
 		Handle:     s.handleDelivery,
 	}, {
 		Name:       ReactionSendRefundNotice,
@@ -45,10 +45,16 @@ func (s *Service) Reactions() []reactor.Reaction {
 
 func (s *Service) handleDelivery(ctx context.Context, event eventstore.RecordedEvent) error {
 	var target struct {
-		OrderID string `json:"order_id"`
+		OrderID   string    `json:"order_id"`
+		AppliedAt time.Time `json:"applied_at"`
 	}
 	if err := json.Unmarshal(event.Data, &target); err != nil || target.OrderID == "" {
 		return fmt.Errorf("decode %s at position %d: missing order_id", event.Type, event.Position)
+	}
+	// Top-up confirmations are newer than the eSIM email: a store upgraded
+	// to this version must not mail buyers about top-ups applied long ago.
+	if event.Type == "TopUpApplied" && s.now().Sub(target.AppliedAt) > refundNoticeWindow {
+		return nil
 	}
 	ctx = esrepo.WithActor(ctx, "system")
 	ctx = esrepo.WithCorrelation(ctx, event.Metadata.CorrelationID, event.ID)
@@ -202,6 +208,9 @@ func (s *Service) sendESIMEmail(ctx context.Context, delivery domain.Delivery) (
 	if _, _, err := s.server(ctx); err != nil {
 		return "", err
 	}
+	if delivery.TopUp != nil {
+		return s.send(ctx, topUpMessage(delivery, s.storeName))
+	}
 	msg, err := esimMessage(delivery, s.storeName)
 	if err != nil {
 		return "", err
@@ -238,10 +247,15 @@ func (s *Service) loadDelivery(ctx context.Context, orderID string) (domain.Deli
 // ErrNotIssued reports a resend for an order whose eSIMs are not issued.
 var ErrNotIssued = errors.New("the order has no issued eSIM to email yet")
 
+// ErrBuyerErased reports a resend for an order whose buyer was erased,
+// so that its address can no longer be read.
+var ErrBuyerErased = errors.New("the buyer of this order was erased; the eSIM email cannot be sent again")
+
 // ResendOrderEmail appends EmailResendRequested, so that the delivery
 // reaction emails the order's eSIMs once more. An unknown order is a
-// NotFound error, and an order without issued eSIMs a Conflict with code
-// "order_not_issued".
+// NotFound error, an order without issued eSIMs a Conflict with code
+// "order_not_issued", and an order whose customer or guest was erased a
+// Conflict with code "buyer_erased". A rejected resend appends nothing.
 func (s *Service) ResendOrderEmail(ctx context.Context, orderID string) (eventstore.AppendResult, error) {
 	// Only ids of the form orders get reach a stream name.
 	if _, err := uuid.Parse(orderID); err != nil || len(orderID) != 36 {
@@ -257,6 +271,15 @@ func (s *Service) ResendOrderEmail(ctx context.Context, orderID string) (eventst
 	if !delivery.Issued {
 		return eventstore.AppendResult{}, &apperr.Error{
 			Kind: apperr.KindConflict, Code: "order_not_issued", Message: ErrNotIssued.Error(), Err: ErrNotIssued,
+		}
+	}
+	sendable, err := s.resolveAddress(ctx, &delivery)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	if !sendable {
+		return eventstore.AppendResult{}, &apperr.Error{
+			Kind: apperr.KindConflict, Code: "buyer_erased", Message: ErrBuyerErased.Error(), Err: ErrBuyerErased,
 		}
 	}
 	event := domain.EmailResendRequested{OrderID: orderID, RequestedAt: s.now().UTC()}

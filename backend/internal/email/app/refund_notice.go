@@ -17,9 +17,9 @@ import (
 // a notice of their refunds.
 const ReactionSendRefundNotice = "SendRefundNoticeOnOrderRefunded"
 
-// refundNoticeWindow bounds how old a refund may be for its notice to go:
-// the reactor replays the whole log at each start, and a store upgraded to
-// this version must not mail buyers about refunds made long ago.
+// refundNoticeWindow bounds how old a refund or a top-up may be for its
+// email to go: the reactor replays the whole log at each start, and a store
+// upgraded to this version must not mail buyers about events of long ago.
 const refundNoticeWindow = 7 * 24 * time.Hour
 
 func (s *Service) handleRefund(ctx context.Context, event eventstore.RecordedEvent) error {

@@ -182,6 +182,45 @@ func esimMessage(delivery domain.Delivery, storeName string) (smtp.Message, erro
 	return msg, nil
 }
 
+var topUpText = texttemplate.Must(texttemplate.New("topup").Parse(`The top-up you bought from {{.StoreName}} was added to your eSIM.
+
+Package: {{.PackageName}}
+eSIM: ICCID {{.ICCID}}
+Added: {{.AppliedAt}}
+Order: {{.OrderID}}
+
+Receipt
+  {{.Receipt.Quantity}} x {{.PackageName}} at {{.Receipt.UnitPrice}}
+  Total: {{.Receipt.Total}}
+{{- if .Receipt.Paid}}
+  Paid: {{.Receipt.PaidAt}} by {{.Receipt.Method}}{{if .Receipt.Reference}} (reference {{.Receipt.Reference}}){{end}}
+{{- end}}
+
+Nothing needs to be installed: the data is on the eSIM you already use.
+`))
+
+// topUpMessage builds the confirmation email of an applied top-up order,
+// with its receipt.
+func topUpMessage(delivery domain.Delivery, storeName string) smtp.Message {
+	data := struct {
+		StoreName, PackageName, ICCID, AppliedAt, OrderID string
+		Receipt                                           receiptData
+	}{
+		StoreName: storeName, PackageName: delivery.PackageName, ICCID: delivery.TopUp.ICCID,
+		AppliedAt: delivery.TopUp.AppliedAt.UTC().Format("2 January 2006 15:04 UTC"), OrderID: delivery.OrderID,
+		Receipt: receiptOf(delivery.Receipt),
+	}
+	var text bytes.Buffer
+	// The template has no failing actions: its fields are strings and
+	// receiptData, so Execute only fails on a write to the buffer.
+	_ = topUpText.Execute(&text, data)
+	return smtp.Message{
+		To:      delivery.Email,
+		Subject: fmt.Sprintf("Your top-up from %s: %s", storeName, delivery.PackageName),
+		Text:    text.String(),
+	}
+}
+
 func testMessage(to, storeName string) smtp.Message {
 	return smtp.Message{
 		To:      to,

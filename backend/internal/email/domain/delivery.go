@@ -18,6 +18,12 @@ type ESIM struct {
 	Demo           bool   `json:"demo"`
 }
 
+// TopUp is the data a top-up order added to an eSIM of an earlier order.
+type TopUp struct {
+	ICCID     string
+	AppliedAt time.Time
+}
+
 // Refund is one refund of the order and whether its notice was sent.
 type Refund struct {
 	Reference  string
@@ -50,6 +56,7 @@ type Delivery struct {
 	ESIMs       []ESIM
 	Receipt     Receipt
 	Refunds     []Refund
+	TopUp       *TopUp // set once a top-up order added its data; it has no eSIMs of its own
 	Issued      bool
 	Pending     bool
 	Sent        int
@@ -98,6 +105,16 @@ func (d *Delivery) Apply(eventType string, data []byte) error {
 			return err
 		}
 		d.ESIMs, d.Issued, d.Pending = event.ESIMs, true, true
+	case "TopUpApplied":
+		var event struct {
+			ICCID     string    `json:"iccid"`
+			AppliedAt time.Time `json:"applied_at"`
+		}
+		if err := decode(eventType, data, &event); err != nil {
+			return err
+		}
+		d.TopUp = &TopUp{ICCID: event.ICCID, AppliedAt: event.AppliedAt}
+		d.Issued, d.Pending = true, true
 	case EventEmailResendRequested:
 		d.Pending = d.Issued
 	case "OrderRefunded":
