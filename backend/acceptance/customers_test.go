@@ -105,6 +105,45 @@ func TestCustomers_accountOrderAndErasure(t *testing.T) {
 	if erasures != 1 {
 		t.Errorf("the log holds %d CustomerErased events, want exactly 1", erasures)
 	}
+	if found := admin.expect(200, "GET", "/api/admin/orders?email="+url.QueryEscape(address), nil).list(t); len(found) != 0 {
+		t.Errorf("the email filter still finds %d orders of the erased customer", len(found))
+	}
+	admin.expect(409, "POST", "/api/admin/orders/"+orderID+"/resend-email", nil)
+
+	reregisterAfterErasure(t, admin, mailpit, address, customerID, orderID)
+}
+
+// reregisterAfterErasure registers the erased customer's address again:
+// a new account opens with a new id, verifies and signs in, while the old
+// account's order stays erased and out of the new account.
+func reregisterAfterErasure(t *testing.T, admin *client, mailpit *mailpittest.Mailpit, address, oldID, oldOrderID string) {
+	t.Helper()
+	password := "a second customer password"
+	before := len(mailpit.MessagesTo(t, address))
+	again := newClient(t, admin.base)
+	again.expect(201, "POST", "/api/customers/register", map[string]string{"email": address, "password": password})
+	verification := mailpit.WaitForMessages(t, address, before+1, 30*time.Second)[0]
+	if verification.Subject != "Confirm your email address" {
+		t.Fatalf("registering the erased address again sent %q; want a verification link", verification.Subject)
+	}
+	again.expect(200, "POST", "/api/customers/verify", map[string]string{"token": tokenIn(t, verification.Text)})
+	again.csrf = again.expect(200, "POST", "/api/customers/login",
+		map[string]string{"email": address, "password": password}).object(t)["csrf_token"].(string)
+	me := again.expect(200, "GET", "/api/customers/me", nil).object(t)
+	if me["id"] == oldID || me["email"] != address {
+		t.Errorf("the new account is %v; want a new id with the address", me)
+	}
+	if mine := again.expect(200, "GET", "/api/customers/me/orders", nil).list(t); len(mine) != 0 {
+		t.Errorf("the new account lists %d orders; the erased account's orders stay apart", len(mine))
+	}
+	again.expect(404, "GET", "/api/orders/"+oldOrderID, nil)
+	if email := admin.expect(200, "GET", "/api/admin/orders/"+oldOrderID, nil).object(t)["email"]; email != "erased" {
+		t.Errorf("the erased account's order reads %v after the new registration; want erased", email)
+	}
+	old := findBy(admin.expect(200, "GET", "/api/admin/customers", nil).list(t), "id", oldID)
+	if old == nil || old["email"] != "erased" {
+		t.Errorf("the erased customer reads %v after the new registration; want erased", old)
+	}
 }
 
 // TestCustomers_guestOrderSealedAndErased buys as a guest through the

@@ -65,6 +65,7 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 			PlacedAt:  payload.PlacedAt,
 		},
 		AccessTokenHash: payload.AccessTokenHash,
+		EmailHash:       payload.EmailHash,
 		Score:           ev.Position,
 	}
 	if payload.EmailSealed != "" && (payload.CustomerID != "" || payload.GuestID != "") {
@@ -99,7 +100,9 @@ func applyPlaced(ctx context.Context, tx redis.Pipeliner, ev projection.Event) e
 
 // applyErased drops the sealed email of every order sealed with the
 // erased customer's or guest's key, named by the event's idField, and
-// makes it read ErasedEmail. ordersOf is the set of those orders.
+// makes it read ErasedEmail. It also removes the order from the index by
+// email hash, so that the admin's email filter no longer finds it.
+// ordersOf is the set of those orders.
 func applyErased(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev projection.Event,
 	idField string, ordersOf func(string) string) error {
 	var payload map[string]any
@@ -120,6 +123,12 @@ func applyErased(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev 
 	}
 	for _, record := range records {
 		record.View.Email, record.EmailSealed = ErasedEmail, ""
+		// NOTE: a record projected before records kept EmailHash has none,
+		// so its order stays in the index until the read model is rebuilt.
+		if record.EmailHash != "" {
+			tx.ZRem(ctx, emailHashKey(record.EmailHash), record.View.ID)
+			record.EmailHash = ""
+		}
 		if err := saveRecord(ctx, tx, record); err != nil {
 			return err
 		}

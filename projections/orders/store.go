@@ -38,11 +38,14 @@ func emailHashKey(hash string) string { return keyPrefix + "emailhash:" + hash }
 func guestKey(guestID string) string { return keyPrefix + "guest:" + guestID }
 
 // orderRecord is an order as stored: its view, the access token hash that
-// the view keeps out of JSON, and its score in the list indexes.
+// the view keeps out of JSON, and its score in the list indexes. EmailHash
+// is the keyed hash the order is listed under in emailHashKey, kept so that
+// an erasure can take the order out of that index.
 type orderRecord struct {
 	View            OrderView `json:"view"`
 	AccessTokenHash string    `json:"access_token_hash"`
 	EmailSealed     string    `json:"email_sealed,omitempty"`
+	EmailHash       string    `json:"email_hash,omitempty"`
 	GuestID         string    `json:"guest_id,omitempty"`
 	Score           uint64    `json:"score"`
 }

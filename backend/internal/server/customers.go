@@ -49,9 +49,10 @@ func (s *Server) newCustomersService(mail *emailapp.Service) *customersapp.Servi
 }
 
 // customerRoutes registers the customer and email endpoints: the public
-// ones on api and the admin ones on admin.
-func customerRoutes(api, admin fiber.Router, mail *emailapp.Service, customers *customersapp.Service) {
-	customersports.PublicRoutes(api, customers, false)
+// ones on api and the admin ones on admin. secureCookies marks the session
+// cookie Secure.
+func customerRoutes(api, admin fiber.Router, mail *emailapp.Service, customers *customersapp.Service, secureCookies bool) {
+	customersports.PublicRoutes(api, customers, secureCookies)
 	customersports.AdminRoutes(admin, customers, accountsports.AdminID)
 	emailports.AdminRoutes(admin, mail, accountsports.AdminID)
 }

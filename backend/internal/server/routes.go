@@ -33,12 +33,15 @@ func (s *Server) routes() *fiber.App {
 		IdleTimeout:           120 * time.Second,
 	})
 	app.Use(recover.New(), web.RequestIDs(), web.SecurityHeaders(), web.PublicURL(s.cfg.PublicURL))
+	if s.servesHTTPS() {
+		app.Use(web.StrictTransportSecurity(web.HSTSMaxAge))
+	}
 
 	api := app.Group("/api")
 	api.Get("/health", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	api.Get("/ready", s.ready)
 	api.Get("/sandbox", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"enabled": s.sandbox != nil}) })
-	accountsports.Routes(api, s.accounts, false)
+	accountsports.Routes(api, s.accounts, s.servesHTTPS())
 
 	actor := accountsports.AdminID
 	catalogDeps := catalogports.Deps{
@@ -63,7 +66,7 @@ func (s *Server) routes() *fiber.App {
 	s.adminRoutes(admin)
 	s.paymentRoutes(api, admin, s.payments)
 	s.paypalRoutes(api)
-	customerRoutes(api, admin, s.email, s.customers)
+	customerRoutes(api, admin, s.email, s.customers, s.servesHTTPS())
 
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	app.Use(serveSPA(frontend.Files()))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -163,6 +164,14 @@ func (s *Server) PublicURL() string {
 		return s.cfg.PublicURL
 	}
 	return "http://" + s.cfg.Addr
+}
+
+// servesHTTPS reports whether ESIMSCAN_PUBLIC_URL is an https:// address,
+// which makes the session cookies Secure and adds Strict-Transport-Security.
+// The server itself speaks plain HTTP behind a TLS-terminating proxy, so the
+// connection cannot tell.
+func (s *Server) servesHTTPS() bool {
+	return strings.HasPrefix(strings.ToLower(s.cfg.PublicURL), "https://")
 }
 
 // Addr returns the address the server listens on.

@@ -33,7 +33,8 @@ type Accounts interface {
 	CheckCSRF(session accountsapp.Session, header string) error
 }
 
-// Routes registers the public account endpoints.
+// Routes registers the public account endpoints. secureCookies marks the
+// session cookie Secure, for a store served over HTTPS.
 func Routes(api fiber.Router, accounts Accounts, secureCookies bool) {
 	api.Get("/install", func(c *fiber.Ctx) error {
 		installed, err := accounts.IsInstalled(c.UserContext())
@@ -123,7 +124,10 @@ func Routes(api fiber.Router, accounts Accounts, secureCookies bool) {
 				return err
 			}
 		}
-		c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true})
+		c.Cookie(&fiber.Cookie{
+			Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0),
+			HTTPOnly: true, Secure: secureCookies, SameSite: fiber.CookieSameSiteStrictMode,
+		})
 		return c.SendStatus(fiber.StatusNoContent)
 	})
 }

@@ -31,7 +31,8 @@ func (s *Service) Register(ctx context.Context, cmd Register) error {
 
 // RegisterFrom opens an account and emails a verification link. An email
 // that already has an account gets an email saying so, within MailLimits
-// for the address and for clientIP. The caller gets the same response as
+// for the address and for clientIP. An email whose customer was erased
+// opens a new account, with a new customer id and data key. The caller gets the same response as
 // for a new account, so registration does not reveal which addresses have
 // accounts.
 func (s *Service) RegisterFrom(ctx context.Context, cmd Register, clientIP string) error {
@@ -51,9 +52,11 @@ func (s *Service) RegisterFrom(ctx context.Context, cmd Register, clientIP strin
 		return err
 	}
 	customerID := uuid.NewString()
-	_, err = s.repo.Append(ctx, domain.EmailStream(emailHash), eventstore.NoStream(),
-		domain.CustomerEmailReserved{CustomerID: customerID, EmailHash: emailHash})
-	if errors.Is(err, esrepo.ErrConflict) {
+	reserved, err := s.reserveEmail(ctx, emailHash, customerID)
+	if err != nil {
+		return err
+	}
+	if !reserved {
 		s.logger.Info().Msg("registration for an existing customer email")
 		if allowed, err := s.allowMail(ctx, "existing_account", emailHash, clientIP); err != nil || !allowed {
 			return err
@@ -63,14 +66,45 @@ func (s *Service) RegisterFrom(ctx context.Context, cmd Register, clientIP strin
 				"If that was you, sign in or reset your password at "+s.baseURL+"/account/reset-password\n")
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("reserve customer email: %w", err)
-	}
 	if err := s.openAccount(ctx, customerID, cmd.Email, emailHash, passwordHash); err != nil {
 		return err
 	}
 	s.logger.Info().Str("customer_id", customerID).Msg("customer registered")
 	return nil
+}
+
+// reserveEmail claims the email with keyed hash emailHash for customerID:
+// the first time, or again once the customer it was reserved for was
+// erased, so that an erased customer's address can open a new account. It
+// returns false when a customer who was not erased holds the email, or a
+// concurrent registration claimed it first.
+func (s *Service) reserveEmail(ctx context.Context, emailHash, customerID string) (bool, error) {
+	holder, expected, err := s.emailReservation(ctx, emailHash)
+	if err != nil {
+		return false, err
+	}
+	if holder != "" {
+		_, key, err := s.dataKey(ctx, holder)
+		if err != nil {
+			return false, err
+		}
+		if !key.Erased {
+			return false, nil
+		}
+	}
+	_, err = s.repo.Append(ctx, domain.EmailStream(emailHash), expected,
+		domain.CustomerEmailReserved{CustomerID: customerID, EmailHash: emailHash})
+	if errors.Is(err, esrepo.ErrConflict) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reserve customer email: %w", err)
+	}
+	if holder != "" {
+		s.logger.Info().Str("customer_id", customerID).Str("erased_customer_id", holder).
+			Msg("email of an erased customer reserved for a new account")
+	}
+	return true, nil
 }
 
 // openAccount issues the data key and appends the registration with its

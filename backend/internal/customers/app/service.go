@@ -92,6 +92,10 @@ type Service struct {
 	dummyOnce sync.Once
 	dummyHash string
 	mails     sync.WaitGroup
+
+	// passwordChecked, when set by a test, runs after a sign-in's password
+	// matched and before its session opens.
+	passwordChecked func(customerID string)
 }
 
 // NewService returns a Service with defaults for zero Deps fields.
@@ -309,17 +313,26 @@ func (s *Service) customerByEmail(ctx context.Context, email string) (string, er
 // customerWithEmailHash returns the customer id reserved for the email
 // with keyed hash hash, or "".
 func (s *Service) customerWithEmailHash(ctx context.Context, hash string) (string, error) {
+	customerID, _, err := s.emailReservation(ctx, hash)
+	return customerID, err
+}
+
+// emailReservation returns the customer id that the latest reservation of
+// the email with keyed hash hash names, or "", and the revision to append
+// a new reservation with. A reservation follows an earlier one only once
+// the earlier customer was erased.
+func (s *Service) emailReservation(ctx context.Context, hash string) (string, eventstore.ExpectedRevision, error) {
 	var reserved domain.CustomerEmailReserved
-	_, err := s.repo.Load(ctx, domain.EmailStream(hash), func(event eventstore.RecordedEvent) error {
-		if event.Type == domain.EventCustomerEmailReserved && reserved.CustomerID == "" {
+	expected, err := s.repo.Load(ctx, domain.EmailStream(hash), func(event eventstore.RecordedEvent) error {
+		if event.Type == domain.EventCustomerEmailReserved {
 			return jsonDecode(event.Data, &reserved)
 		}
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("load customer email reservation: %w", err)
+		return "", eventstore.ExpectedRevision{}, fmt.Errorf("load customer email reservation: %w", err)
 	}
-	return reserved.CustomerID, nil
+	return reserved.CustomerID, expected, nil
 }
 
 // mailInBackground sends an email in a goroutine, retrying a few times, so

@@ -22,11 +22,16 @@ import (
 // Session is a signed-in customer. Token goes in the HttpOnly cookie and
 // CSRFToken in the X-CSRF-Token header of state-changing requests. Redis
 // keeps only the SHA-256 of Token, as the key.
+//
+// Generation is the customer's session generation read before the
+// password check that opened the session. A session whose generation is
+// below the customer's current one no longer authenticates.
 type Session struct {
 	Token      string    `json:"-"`
 	CSRFToken  string    `json:"csrf_token"`
 	CustomerID string    `json:"customer_id"`
 	ExpiresAt  time.Time `json:"expires_at"`
+	Generation int64     `json:"generation"`
 }
 
 func sessionKey(token string) string {
@@ -38,8 +43,34 @@ func sessionKey(token string) string {
 // erasure and a password reset can end every session of the customer.
 func sessionIndexKey(customerID string) string { return "customersessions:" + customerID }
 
-// revokeSessions ends every session of the customer.
+// sessionGenerationKey holds the customer's session generation, a
+// counter that revokeSessions increments. The key never expires, because
+// a session opened by a sign-in that raced a revocation keeps the older
+// generation for its whole lifetime, and a lost counter would let it
+// authenticate again.
+func sessionGenerationKey(customerID string) string { return "customersessiongen:" + customerID }
+
+// sessionGeneration returns the customer's current session generation,
+// 0 before the first revocation.
+func (s *Service) sessionGeneration(ctx context.Context, customerID string) (int64, error) {
+	generation, err := s.redis.Get(ctx, sessionGenerationKey(customerID)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read session generation of customer %s: %w", customerID, err)
+	}
+	return generation, nil
+}
+
+// revokeSessions ends every session of the customer. It first increments
+// the session generation, so that a sign-in whose password check was
+// running meanwhile opens a session that never authenticates, then
+// deletes the stored sessions.
 func (s *Service) revokeSessions(ctx context.Context, customerID string) error {
+	if err := s.redis.Incr(ctx, sessionGenerationKey(customerID)).Err(); err != nil {
+		return fmt.Errorf("advance session generation of customer %s: %w", customerID, err)
+	}
 	index := sessionIndexKey(customerID)
 	keys, err := s.redis.SMembers(ctx, index).Result()
 	if err != nil {
@@ -118,6 +149,14 @@ func (s *Service) checkLogin(ctx context.Context, email, password string) (Sessi
 		return Session{}, err
 	}
 	if customerID != "" {
+		// The generation is read before the customer's state. An erasure or
+		// a password reset appends first and then advances the generation,
+		// so a check that read the state from before either one opens a
+		// session with an outdated generation.
+		generation, err := s.sessionGeneration(ctx, customerID)
+		if err != nil {
+			return Session{}, err
+		}
 		key, _, err := s.dataKey(ctx, customerID)
 		if err != nil {
 			return Session{}, err
@@ -138,7 +177,10 @@ func (s *Service) checkLogin(ctx context.Context, email, password string) (Sessi
 				return Session{}, &apperr.Error{Kind: apperr.KindForbidden, Code: "email_not_verified",
 					Message: "confirm your email address with the link we sent before signing in"}
 			}
-			return s.openSession(ctx, customerID)
+			if s.passwordChecked != nil {
+				s.passwordChecked(customerID)
+			}
+			return s.openSession(ctx, customerID, generation)
 		}
 	}
 	s.spendHashing(password)
@@ -152,12 +194,13 @@ func (s *Service) spendHashing(password string) {
 	_, _ = passwords.VerifyPassword(s.dummyHash, password)
 }
 
-func (s *Service) openSession(ctx context.Context, customerID string) (Session, error) {
+func (s *Service) openSession(ctx context.Context, customerID string, generation int64) (Session, error) {
 	session := Session{
 		Token:      base64.RawURLEncoding.EncodeToString(randomBytes(32)),
 		CSRFToken:  base64.RawURLEncoding.EncodeToString(randomBytes(32)),
 		CustomerID: customerID,
 		ExpiresAt:  s.now().Add(s.sessionTTL).UTC(),
+		Generation: generation,
 	}
 	value, err := json.Marshal(session)
 	if err != nil {
@@ -178,7 +221,8 @@ func (s *Service) openSession(ctx context.Context, customerID string) (Session, 
 }
 
 // Authenticate returns the session of token. A missing, unknown or
-// expired token is an Unauthorized error with code "unauthenticated".
+// expired token, or one whose sessions were revoked by an erasure or a
+// password reset, is an Unauthorized error with code "unauthenticated".
 func (s *Service) Authenticate(ctx context.Context, token string) (Session, error) {
 	if token == "" {
 		return Session{}, errUnauthenticated()
@@ -195,6 +239,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 		return Session{}, fmt.Errorf("decode customer session: %w", err)
 	}
 	if !s.now().Before(session.ExpiresAt) {
+		return Session{}, errUnauthenticated()
+	}
+	current, err := s.sessionGeneration(ctx, session.CustomerID)
+	if err != nil {
+		return Session{}, err
+	}
+	if session.Generation < current {
+		// A sign-in that raced a revocation opened this session, so it is
+		// deleted for good.
+		if err := s.redis.Del(ctx, sessionKey(token)).Err(); err != nil {
+			s.logger.Warn().Err(err).Str("customer_id", session.CustomerID).Msg("delete revoked customer session failed")
+		}
 		return Session{}, errUnauthenticated()
 	}
 	session.Token = token

@@ -8,7 +8,9 @@
 // is sealed with the data key, then VerificationTokenIssued,
 // CustomerVerified, PasswordResetRequested, CustomerPasswordReset and
 // CustomerOrderLinked. "customeremail-<hash>" contains
-// CustomerEmailReserved, which claims a normalized email for one customer.
+// CustomerEmailReserved, which claims a normalized email for one customer,
+// and one more for each account opened with the email after the previous
+// customer was erased; the latest names the email's customer.
 // The hash is an HMAC of the email under the store's lookup key, kept sealed
 // in the "customers-lookup-key" stream. Tokens are stored as SHA-256
 // hashes only.

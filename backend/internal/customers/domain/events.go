@@ -52,7 +52,9 @@ type CustomerErased struct {
 }
 
 // CustomerEmailReserved claims an email for one customer. EmailHash is
-// the keyed hash that names the stream.
+// the keyed hash that names the stream. A stream holds a second
+// reservation only after the customer of the first was erased, and the
+// latest reservation names the email's customer.
 type CustomerEmailReserved struct {
 	CustomerID string `json:"customer_id"`
 	EmailHash  string `json:"email_hash"`

@@ -103,7 +103,10 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 		if err := logout(c, customers); err != nil {
 			return err
 		}
-		c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true})
+		c.Cookie(&fiber.Cookie{
+			Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0),
+			HTTPOnly: true, Secure: secureCookies, SameSite: fiber.CookieSameSiteLaxMode,
+		})
 		return c.SendStatus(fiber.StatusNoContent)
 	})
 	group.Post("/password-reset", func(c *fiber.Ctx) error {

@@ -1,6 +1,11 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
 
 // SecurityHeaders sets on every response the headers that keep browsers
 // from sniffing content types, leaking paths in Referer to other sites and
@@ -12,6 +17,23 @@ func SecurityHeaders() fiber.Handler {
 		c.Set(fiber.HeaderReferrerPolicy, "same-origin")
 		c.Set(fiber.HeaderXFrameOptions, "DENY")
 		c.Set(fiber.HeaderContentSecurityPolicy, "frame-ancestors 'none'")
+		return c.Next()
+	}
+}
+
+// HSTSMaxAge is how long browsers that saw the Strict-Transport-Security
+// header keep reaching the store over HTTPS only.
+const HSTSMaxAge = 365 * 24 * time.Hour
+
+// StrictTransportSecurity sets the Strict-Transport-Security header with
+// maxAge on every response. Use it only when the store is served over
+// HTTPS, because browsers then refuse plain HTTP to the host for maxAge.
+// It leaves out includeSubDomains, which would also bind other sites on
+// subdomains of the store's host.
+func StrictTransportSecurity(maxAge time.Duration) fiber.Handler {
+	value := "max-age=" + strconv.FormatInt(int64(maxAge/time.Second), 10)
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderStrictTransportSecurity, value)
 		return c.Next()
 	}
 }

@@ -61,3 +61,16 @@ func TestStoreURL_ignoresForwardedHeaders(t *testing.T) {
 		t.Errorf("without a public URL: %q; want the request's own host", got)
 	}
 }
+
+func TestStrictTransportSecurity_maxAgeInSeconds(t *testing.T) {
+	app := fiber.New()
+	app.Use(StrictTransportSecurity(HSTSMaxAge))
+	app.Get("/ok", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	response, err := app.Test(httptest.NewRequest(http.MethodGet, "/ok", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := response.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("Strict-Transport-Security = %q; want max-age=31536000", got)
+	}
+}
