@@ -26,6 +26,11 @@ func NewProjector() projection.Projector { return projector{} }
 func (projector) Name() string      { return Name }
 func (projector) KeyPrefix() string { return keyPrefix }
 
+// Version is the shape of the stored order records. Version 1 added the
+// guest key, the email hash index and the provider order index; a read
+// model of an older shape is rebuilt at start.
+func (projector) Version() int { return 1 }
+
 // Apply queues the orders read-model writes for ev on tx. Events about an
 // order that was never placed are ignored, because an order's stream always
 // starts with OrderPlaced.
@@ -123,8 +128,8 @@ func applyErased(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev 
 	}
 	for _, record := range records {
 		record.View.Email, record.EmailSealed = ErasedEmail, ""
-		// NOTE: a record projected before records kept EmailHash has none,
-		// so its order stays in the index until the read model is rebuilt.
+		// Every record of version 1 keeps its EmailHash: an older read model
+		// is rebuilt at start (see Version).
 		if record.EmailHash != "" {
 			tx.ZRem(ctx, emailHashKey(record.EmailHash), record.View.ID)
 			record.EmailHash = ""

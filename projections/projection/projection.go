@@ -55,6 +55,25 @@ type Projector interface {
 	Apply(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, ev Event) error
 }
 
+// Versioned is implemented by a projector whose stored read model changes
+// shape between releases. When the version stored beside the checkpoint
+// differs from Version, the runner drops the read model and rebuilds it
+// from the log at start, so an upgrade never reads records of the old
+// shape. A projector that does not implement it is at version 0.
+type Versioned interface {
+	Version() int
+}
+
+// VersionKey is the Redis key of a projector's read model version.
+func VersionKey(name string) string { return "proj:" + name + ":version" }
+
+func versionOf(p Projector) int {
+	if versioned, ok := p.(Versioned); ok {
+		return versioned.Version()
+	}
+	return 0
+}
+
 // Source gives projectors the event log.
 type Source interface {
 	// NewSubscriber returns a Watermill subscriber whose Subscribe delivers

@@ -135,14 +135,25 @@ func (r *Runner) start(ctx context.Context, w *worker) error {
 }
 
 // loadCheckpoint reads the stored checkpoint. A missing key means the read
-// model is empty or was flushed, so its keys are dropped and it starts from 0.
+// model is empty or was flushed, and a stored version other than the
+// projector's means records of another shape, so in both cases its keys are
+// dropped and it starts from 0.
 func (r *Runner) loadCheckpoint(ctx context.Context, w *worker) (checkpoint uint64, rebuilt bool, err error) {
 	checkpoint, err = r.rdb.Get(ctx, w.checkpointKey).Uint64()
-	if err == nil {
-		return checkpoint, false, nil
-	}
-	if !errors.Is(err, redis.Nil) {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return 0, false, fmt.Errorf("read checkpoint %s: %w", w.checkpointKey, err)
+	}
+	if err == nil {
+		stored, versionErr := r.rdb.Get(ctx, VersionKey(w.name)).Int()
+		if versionErr != nil && !errors.Is(versionErr, redis.Nil) {
+			return 0, false, fmt.Errorf("read version of %s: %w", w.name, versionErr)
+		}
+		// A missing key is version 0, the version before projectors had one.
+		if stored == versionOf(w.projector) {
+			return checkpoint, false, nil
+		}
+		w.logger.Warn().Int("stored_version", stored).Int("version", versionOf(w.projector)).
+			Msg("read model version changed, rebuilding from position 0")
 	}
 	if err := r.resetKeys(ctx, w); err != nil {
 		return 0, false, err
@@ -163,6 +174,7 @@ func (r *Runner) resetKeys(ctx context.Context, w *worker) error {
 	}
 	_, err = r.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 		pipe.Del(ctx, w.parkedKey)
+		pipe.Set(ctx, VersionKey(w.name), versionOf(w.projector), 0)
 		pipe.Set(ctx, w.checkpointKey, 0, 0)
 		return nil
 	})
