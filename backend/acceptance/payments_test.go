@@ -16,7 +16,7 @@ import (
 const stripeWebhookSecret = "whsec_acceptance_0123456789"
 
 // startStripeMock builds stripe-mock from the module's tool dependency and
-// runs it on a free loopback port.
+// runs it on free loopback ports, for HTTP and HTTPS.
 func startStripeMock(t *testing.T) string {
 	t.Helper()
 	binary := filepath.Join(t.TempDir(), "stripe-mock")
@@ -25,8 +25,9 @@ func startStripeMock(t *testing.T) string {
 		t.Skipf("stripe-mock could not be built, so the Stripe checks cannot run: %v\n%s", err, output)
 	}
 	addr := freeAddr(t)
-	_, port, _ := strings.Cut(addr, ":")
-	mock := exec.Command(binary, "-http-port", port)
+	// -http-port would listen on every interface, and without -https-addr
+	// stripe-mock also serves HTTPS on port 12112 of every interface.
+	mock := exec.Command(binary, "-http-addr", addr, "-https-addr", freeAddr(t))
 	if err := mock.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -110,22 +110,45 @@ func (s *Server) paypalRoutes(api fiber.Router) {
 }
 
 // handlePayPalReturn captures the approved PayPal order named by the token
-// query parameter for the order named by order, then redirects the browser
+// query parameter for the order named by order, when token is one of that
+// order's PayPal checkouts (see CapturePayment), then redirects the browser
 // to the order page with ?checkout=success, pending or failed. It always
 // redirects, whatever fails, because a browser shows no JSON.
 func (s *Server) handlePayPalReturn(c *fiber.Ctx, logger zerolog.Logger) error {
 	orderID, token := c.Query("order"), c.Query("token")
 	page := orderPagePath(orderID)
-	logger = logger.With().Str("order_id", orderID).Str("paypal_order_id", token).Logger()
-	if page == "/" || token == "" {
-		logger.Warn().Msg("PayPal return link without a valid order id or token; nothing captured")
+	if page == "/" || !validPayPalToken(token) {
+		// Neither value is logged, because either may be any text of any
+		// length.
+		logger.Warn().Int("token_length", len(token)).Msg("invalid order id or token in the PayPal return link, nothing captured")
 		return c.Redirect(page+"?checkout="+string(ordersapp.CaptureFailed), http.StatusFound)
 	}
+	logger = logger.With().Str("order_id", orderID).Str("paypal_order_id", token).Logger()
 	outcome, err := s.orders.CapturePayment(c.UserContext(), paypal.Name, orderID, token)
 	if err != nil {
 		logger.Error().Err(err).Str("outcome", string(outcome)).Msg("PayPal capture on the return did not finish")
 	}
 	return c.Redirect(page+"?checkout="+string(outcome), http.StatusFound)
+}
+
+// maxPayPalTokenLength is the longest token the return link accepts.
+// PayPal order ids are about 17 characters long (an estimate from the
+// sandbox), so 64 leaves room for a longer format.
+const maxPayPalTokenLength = 64
+
+// validPayPalToken reports whether token can be a PayPal order id: 1 to
+// maxPayPalTokenLength letters, digits, '-' or '_'. CapturePayment checks
+// that it is one of the order's checkouts.
+func validPayPalToken(token string) bool {
+	if token == "" || len(token) > maxPayPalTokenLength {
+		return false
+	}
+	for _, r := range token {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // orderPagePath returns the SPA's page of the order, or "/" for an id that

@@ -19,7 +19,8 @@ import (
 // A payment the order cannot take (cancelled, refunded, paid with another
 // reference, another amount or currency) is refunded in full through its
 // gateway, with idempotency key "return-<payment reference>", and recorded
-// as PaymentReturned. Errors tell a webhook whether a retry can help:
+// as PaymentReturned. Such a payment of no money (a Stripe session of 0.00)
+// is acknowledged with nothing refunded or appended. Errors tell a webhook whether a retry can help:
 //   - Invalid (code invalid_order_id) for an id no order can have: final;
 //   - NotFound for an order the log does not have yet;
 //   - Unavailable while a capture through another gateway holds the order
@@ -79,6 +80,12 @@ func (s *Service) acceptPayment(ctx context.Context, gateway string, payment pay
 		logger.Info().Str("amount", payment.Amount.String()).Msg("order paid")
 	case returned:
 		logger.Info().Msg("payment was returned before; nothing to record")
+	case unmatched != nil && payment.Amount.Amount <= 0:
+		// Nothing was taken, so there is nothing to refund: a refund of 0.00
+		// would be refused by the gateway, and the webhook's retries
+		// would never end.
+		logger.Warn().Str("amount", payment.Amount.String()).Str("reason", unmatched.Error()).
+			Msg("zero payment that the order cannot take, nothing to refund or record")
 	case unmatched != nil:
 		return s.returnPayment(ctx, gateway, payment, unmatched.Error())
 	}

@@ -39,6 +39,11 @@ const (
 // RecordPayment). Calling it again for the same reference captures nothing
 // twice, because the gateway deduplicates the capture.
 //
+// Only a reference that a CheckoutStarted of gatewayName names can hold
+// the order: any other, such as a made-up token on the unauthenticated
+// return link, returns CaptureFailed and no error, appends nothing and
+// calls no gateway.
+//
 // A non-nil error means the capture is not finished and a retry may
 // finish it, except an Invalid error (code invalid_order_id) for an id no
 // order can have and NotFound for an unknown order.
@@ -121,6 +126,12 @@ func (s *Service) holdForCapture(
 		event, err := order.StartCapture(gatewayName, reference, s.now())
 		var transition *domain.TransitionError
 		switch {
+		case errors.Is(err, domain.ErrUnknownCheckout):
+			// A made-up token or another order's, so nothing is held,
+			// captured or appended.
+			s.logger.Warn().Str("order_id", orderID).Str("gateway", gatewayName).Int("reference_length", len(reference)).
+				Msg("capture reference is not a checkout of the order, nothing captured")
+			return nil, nil
 		case errors.As(err, &transition) && transition.Code == domain.CodeAlreadyPaid:
 			// Paid already, by this capture or otherwise: capturing again
 			// would take money the store cannot deliver for.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,8 @@ type fakePayPal struct {
 	captures map[string]int           // capture calls by reference
 	refunds  map[string]payments.Refund
 	expired  []string
+	timeouts map[string]int         // capture calls of a reference that time out before it succeeds
+	attempts map[string][]time.Time // when each capture call of a reference arrived
 }
 
 type captureResult struct {
@@ -40,6 +43,8 @@ func newFakePayPal() *fakePayPal {
 		results:  map[string]captureResult{},
 		captures: map[string]int{},
 		refunds:  map[string]payments.Refund{},
+		timeouts: map[string]int{},
+		attempts: map[string][]time.Time{},
 	}
 }
 
@@ -62,7 +67,18 @@ func (g *fakePayPal) Refund(ctx context.Context, req payments.RefundRequest) (pa
 }
 
 func (g *fakePayPal) Capture(ctx context.Context, reference string) (payments.Payment, error) {
-	g.entered <- reference
+	select {
+	case g.entered <- reference:
+	default: // no test reads so many
+	}
+	g.mu.Lock()
+	g.attempts[reference] = append(g.attempts[reference], time.Now())
+	if g.timeouts[reference] > 0 {
+		g.timeouts[reference]--
+		g.mu.Unlock()
+		return payments.Payment{}, fmt.Errorf("capture paypal order %s: %w", reference, context.DeadlineExceeded)
+	}
+	g.mu.Unlock()
 	if g.hold != nil {
 		select {
 		case <-g.hold:
@@ -126,6 +142,7 @@ func paypalFixture(t *testing.T, options ...option) (*fixture, *fakePayPal) {
 func TestService_CapturePayment_paysOnce(t *testing.T) {
 	f, gateway := paypalFixture(t)
 	placed := f.place(t)
+	appendCheckout(t, f, placed.ID, "PP-1")
 	gateway.approve(placed, "PP-1")
 	for range 2 {
 		outcome, err := f.service.CapturePayment(context.Background(), "paypal", placed.ID, "PP-1")
@@ -148,6 +165,7 @@ func TestService_CapturePayment_holdRejectsConcurrentCommands(t *testing.T) {
 	f, gateway := paypalFixture(t)
 	gateway.hold = make(chan struct{})
 	placed := f.place(t)
+	appendCheckout(t, f, placed.ID, "PP-1")
 	gateway.approve(placed, "PP-1")
 	ctx := context.Background()
 
@@ -156,7 +174,7 @@ func TestService_CapturePayment_holdRejectsConcurrentCommands(t *testing.T) {
 		_, err := f.service.CapturePayment(ctx, "paypal", placed.ID, "PP-1")
 		done <- err
 	}()
-	<-gateway.entered
+	gateway.waitEntered(t, "PP-1")
 
 	_, err := f.service.CancelOrder(ctx, placed.ID)
 	wantAppError(t, err, apperr.KindConflict, CodeCaptureInProgress, "")
@@ -200,6 +218,7 @@ func TestService_CapturePayment_notPayable(t *testing.T) {
 	f, gateway := paypalFixture(t)
 	ctx := context.Background()
 	cancelled := f.place(t)
+	appendCheckout(t, f, cancelled.ID, "PP-1")
 	gateway.approve(cancelled, "PP-1")
 	if _, err := f.service.CancelOrder(ctx, cancelled.ID); err != nil {
 		t.Fatal(err)
@@ -227,6 +246,7 @@ func TestService_CapturePayment_notPayable(t *testing.T) {
 func TestService_CapturePayment_declinedReleasesHold(t *testing.T) {
 	f, gateway := paypalFixture(t)
 	placed := f.place(t)
+	appendCheckout(t, f, placed.ID, "PP-1")
 	gateway.set("PP-1", captureResult{err: fmt.Errorf("%w: INSTRUMENT_DECLINED", payments.ErrCaptureDeclined)})
 	outcome, err := f.service.CapturePayment(context.Background(), "paypal", placed.ID, "PP-1")
 	if err != nil || outcome != CaptureFailed {
@@ -245,6 +265,7 @@ func TestService_CapturePayment_declinedReleasesHold(t *testing.T) {
 func TestService_CapturePayment_pendingKeepsHold(t *testing.T) {
 	f, gateway := paypalFixture(t)
 	placed := f.place(t)
+	appendCheckout(t, f, placed.ID, "PP-1")
 	gateway.set("PP-1", captureResult{err: fmt.Errorf("%w: capture is PENDING", payments.ErrCapturePending)})
 	ctx := context.Background()
 	outcome, err := f.service.CapturePayment(ctx, "paypal", placed.ID, "PP-1")
@@ -266,6 +287,7 @@ func TestService_CapturePayment_pendingKeepsHold(t *testing.T) {
 func TestService_DenyCapture_releasesPendingHold(t *testing.T) {
 	f, gateway := paypalFixture(t)
 	placed := f.place(t)
+	appendCheckout(t, f, placed.ID, "PP-1")
 	gateway.set("PP-1", captureResult{err: fmt.Errorf("%w: capture is PENDING", payments.ErrCapturePending)})
 	ctx := context.Background()
 	if outcome, err := f.service.CapturePayment(ctx, "paypal", placed.ID, "PP-1"); err != nil || outcome != CapturePending {
@@ -294,6 +316,7 @@ func TestService_DenyCapture_releasesPendingHold(t *testing.T) {
 func TestService_CapturePayment_unmatchedCaptureReturned(t *testing.T) {
 	f, gateway := paypalFixture(t)
 	placed := f.place(t)
+	appendCheckout(t, f, placed.ID, "PP-1")
 	gateway.set("PP-1", captureResult{payment: payments.Payment{OrderID: placed.ID, Reference: "CAPTURE-1", Amount: usd("4.49")}})
 	outcome, err := f.service.CapturePayment(context.Background(), "paypal", placed.ID, "PP-1")
 	if err != nil || outcome != CaptureFailed {
@@ -312,18 +335,56 @@ func TestService_CapturePayment_unmatchedCaptureReturned(t *testing.T) {
 	}
 }
 
-// A return link whose token belongs to another order releases this
-// order's hold and records the capture on the order it belongs to.
+// A return link whose token is no PayPal checkout of the order (made up,
+// another order's, or of another gateway) holds nothing, appends nothing
+// and calls no gateway, even when repeated.
+func TestService_CapturePayment_unknownCheckout(t *testing.T) {
+	f, gateway := paypalFixture(t)
+	ctx := context.Background()
+	mine, theirs := f.place(t), f.place(t)
+	appendCheckout(t, f, mine.ID, "PP-MINE")
+	appendCheckout(t, f, theirs.ID, "PP-THEIRS")
+	gateway.approve(theirs, "PP-THEIRS")
+	if _, err := f.service.StartCheckout(ctx, StartCheckout{OrderID: mine.ID, AccessToken: mine.AccessToken, Gateway: "stripe"}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.typesOf(t, mine.ID))
+	for _, token := range []string{"FAKE1", "FAKE1", "PP-THEIRS", "PP-" + mine.ID, strings.Repeat("X", 2000)} {
+		outcome, err := f.service.CapturePayment(ctx, "paypal", mine.ID, token)
+		if err != nil || outcome != CaptureFailed {
+			t.Errorf("CapturePayment(%.20q) = %s, %v, want failed and no error", token, outcome, err)
+		}
+	}
+	if types := f.typesOf(t, mine.ID); len(types) != before {
+		t.Errorf("events = %v, want nothing appended after the first %d", types, before)
+	}
+	if got := gateway.capturesOf("PP-THEIRS") + gateway.capturesOf("FAKE1"); got != 0 {
+		t.Errorf("captures = %d, want none for tokens that are no checkout of the order", got)
+	}
+	if got := countType(f.typesOf(t, theirs.ID), domain.EventPaymentCaptureStarted); got != 0 {
+		t.Errorf("holds on the token's own order = %d, want 0", got)
+	}
+	if _, err := f.service.CancelOrder(ctx, mine.ID); err != nil {
+		t.Errorf("CancelOrder after the refused tokens: %v", err)
+	}
+}
+
+// A capture of the order's own checkout that PayPal reports for another
+// order releases this order's hold and records the capture on the order
+// it belongs to.
 func TestService_CapturePayment_captureOfAnotherOrder(t *testing.T) {
 	f, gateway := paypalFixture(t)
 	mine, theirs := f.place(t), f.place(t)
-	gateway.approve(theirs, "PP-THEIRS")
-	outcome, err := f.service.CapturePayment(context.Background(), "paypal", mine.ID, "PP-THEIRS")
+	appendCheckout(t, f, mine.ID, "PP-MINE")
+	gateway.set("PP-MINE", captureResult{payment: payments.Payment{
+		OrderID: theirs.ID, Reference: "CAPTURE-THEIRS", Amount: theirs.Total,
+	}})
+	outcome, err := f.service.CapturePayment(context.Background(), "paypal", mine.ID, "PP-MINE")
 	if err != nil || outcome != CaptureFailed {
 		t.Fatalf("CapturePayment = %s, %v, want failed", outcome, err)
 	}
 	if got := countType(f.typesOf(t, mine.ID), domain.EventPaymentCaptureFailed); got != 1 {
-		t.Errorf("PaymentCaptureFailed on the forged order = %d, want 1", got)
+		t.Errorf("PaymentCaptureFailed on this order = %d, want 1", got)
 	}
 	if got := countType(f.typesOf(t, theirs.ID), domain.EventOrderPaid); got != 1 {
 		t.Errorf("OrderPaid on the capture's own order = %d, want 1", got)
@@ -347,6 +408,30 @@ func TestService_CancelOrder_expiresCheckout(t *testing.T) {
 	}
 }
 
+// appendCheckout appends the PayPal CheckoutStarted whose reference a
+// capture of the order may hold.
+func appendCheckout(t *testing.T, f *fixture, orderID, reference string) {
+	t.Helper()
+	_, err := f.service.repo.Append(context.Background(), streamOf(orderID), eventstore.Any(),
+		domain.CheckoutStarted{OrderID: orderID, Gateway: "paypal", Reference: reference, At: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitEntered waits until a capture of reference reaches the gateway.
+func (g *fakePayPal) waitEntered(t *testing.T, reference string) {
+	t.Helper()
+	select {
+	case got := <-g.entered:
+		if got != reference {
+			t.Fatalf("captured %s, want %s", got, reference)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no capture of %s reached the gateway within 5s", reference)
+	}
+}
+
 // appendHold appends PaymentCaptureStarted as a process that stopped right
 // after it would have left it.
 func appendHold(t *testing.T, f *fixture, orderID, reference string) {
@@ -364,9 +449,11 @@ func TestService_captureReaction_recoversHeldOrders(t *testing.T) {
 	f, gateway := paypalFixture(t, func(d *Deps) { d.CaptureRecoveryDelay = 20 * time.Millisecond })
 	crashed := f.place(t)
 	gateway.approve(crashed, "PP-CRASHED")
+	appendCheckout(t, f, crashed.ID, "PP-CRASHED")
 	appendHold(t, f, crashed.ID, "PP-CRASHED")
 
 	unreachable := f.place(t)
+	appendCheckout(t, f, unreachable.ID, "PP-UNREACHABLE")
 	gateway.set("PP-UNREACHABLE", captureResult{err: errors.New("paypal answered 503")})
 	outcome, err := f.service.CapturePayment(context.Background(), "paypal", unreachable.ID, "PP-UNREACHABLE")
 	if err == nil || outcome != CapturePending {
@@ -379,5 +466,119 @@ func TestService_captureReaction_recoversHeldOrders(t *testing.T) {
 		eventually(t, "order "+placed.ID+" to be paid", func() bool {
 			return countType(f.typesOf(t, placed.ID), domain.EventOrderPaid) == 1
 		})
+	}
+}
+
+func (g *fakePayPal) attemptsOf(reference string) []time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]time.Time(nil), g.attempts[reference]...)
+}
+
+// A hold whose capture keeps timing out is tried again with a doubling
+// wait, up to the maximum, for as long as it stands, and the order is paid
+// once PayPal answers.
+func TestService_captureReaction_retriesWithBackoff(t *testing.T) {
+	const base, maximum = 20 * time.Millisecond, 80 * time.Millisecond
+	f, gateway := paypalFixture(t, func(d *Deps) {
+		d.CaptureRecoveryDelay, d.MaxCaptureRecoveryDelay = base, maximum
+		d.Now = time.Now // the hold is recent, so the first try waits
+	})
+	placed := f.place(t)
+	appendCheckout(t, f, placed.ID, "PP-STALLED")
+	gateway.approve(placed, "PP-STALLED")
+	gateway.timeouts["PP-STALLED"] = 5
+	outcome, err := f.service.CapturePayment(context.Background(), "paypal", placed.ID, "PP-STALLED")
+	if err == nil || outcome != CapturePending {
+		t.Fatalf("CapturePayment with PayPal stalled = %s, %v, want pending and an error", outcome, err)
+	}
+
+	reactor := startReactor(t, f.store, f.service)
+	eventually(t, "the held order to be paid", func() bool {
+		return countType(f.typesOf(t, placed.ID), domain.EventOrderPaid) == 1
+	})
+	reactor.stop()
+
+	// One call from the return, then five tries of the reaction: four
+	// more timeouts and the capture.
+	attempts := gateway.attemptsOf("PP-STALLED")
+	if len(attempts) != 6 {
+		t.Fatalf("capture calls = %d, want 6: one return and five tries, none after the payment", len(attempts))
+	}
+	// The waits between the tries: base, 2×base, then the maximum (not
+	// 8×base). A timer never fires early.
+	wants := []time.Duration{base, 2 * base, maximum, maximum}
+	for i, want := range wants {
+		if gap := attempts[i+2].Sub(attempts[i+1]); gap < want {
+			t.Errorf("wait before try %d = %s, want at least %s", i+2, gap, want)
+		}
+	}
+	if types := f.typesOf(t, placed.ID); countType(types, domain.EventPaymentCaptureFailed) != 0 {
+		t.Errorf("events = %v, want the hold kept until the payment", types)
+	}
+}
+
+// The retries of a standing hold end with the reactor, and do not spin.
+func TestService_captureReaction_stopsOnShutdown(t *testing.T) {
+	f, gateway := paypalFixture(t, func(d *Deps) {
+		d.CaptureRecoveryDelay, d.MaxCaptureRecoveryDelay = 10*time.Millisecond, 10*time.Millisecond
+	})
+	placed := f.place(t)
+	appendCheckout(t, f, placed.ID, "PP-DOWN")
+	appendHold(t, f, placed.ID, "PP-DOWN")
+	gateway.timeouts["PP-DOWN"] = 1 << 30
+
+	reactor := startReactor(t, f.store, f.service)
+	eventually(t, "three tries of the held capture", func() bool { return len(gateway.attemptsOf("PP-DOWN")) >= 3 })
+	reactor.cancel()
+	stopped := make(chan struct{})
+	go func() {
+		reactor.stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(waitTimeout):
+		t.Fatal("the capture retries did not stop with the reactor")
+	}
+	attempts := gateway.attemptsOf("PP-DOWN")
+	// Ten milliseconds apart at least: a busy loop would make thousands.
+	if span := attempts[len(attempts)-1].Sub(attempts[0]); len(attempts) > 1+int(span/(10*time.Millisecond)) {
+		t.Errorf("%d capture calls in %s, want at most one per 10ms", len(attempts), span)
+	}
+	if got := len(gateway.attemptsOf("PP-DOWN")); got != len(attempts) {
+		t.Errorf("capture calls went on after the stop: %d, then %d", len(attempts), got)
+	}
+	if hold := f.hold(t, placed.ID); hold.Reference != "PP-DOWN" {
+		t.Errorf("hold = %+v, want it to stand", hold)
+	}
+}
+
+func (f *fixture) hold(t *testing.T, orderID string) domain.PaymentCaptureStarted {
+	t.Helper()
+	loaded, err := f.service.loadOrder(context.Background(), orderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loaded.order.CaptureHold()
+}
+
+// A verified payment of 0.00 that the order cannot take is acknowledged
+// without a refund, which the gateway would refuse, and appends nothing.
+func TestService_RecordPayment_zeroAmountNotRefunded(t *testing.T) {
+	f, gateway := paypalFixture(t)
+	placed := f.place(t)
+	before := f.typesOf(t, placed.ID)
+	err := f.service.RecordPayment(context.Background(), "stripe", payments.Payment{
+		OrderID: placed.ID, Reference: "cs_zero", Amount: usd("0.00"),
+	})
+	if err != nil {
+		t.Fatalf("RecordPayment of 0.00: %v, want it acknowledged", err)
+	}
+	if keys := gateway.refundKeys(); len(keys) != 0 {
+		t.Errorf("refunds = %v, want none for a payment of no money", keys)
+	}
+	if after := f.typesOf(t, placed.ID); len(after) != len(before) {
+		t.Errorf("events = %v, want %v unchanged", after, before)
 	}
 }

@@ -25,6 +25,7 @@ type liveRun struct {
 type liveStep struct {
 	done       bool          // the eSIMs were issued, or the order left provisioning
 	final      string        // the reason to fail the order with, when not empty
+	cause      string        // the cause OrderFailed records with final, if any
 	retryErr   error         // a retryable failure; nil while the provider allocates
 	retryAfter time.Duration // the wait the provider asked for, if any
 }
@@ -90,7 +91,7 @@ func (s *Service) provisionLive(ctx context.Context, orderID string) {
 		case step.done:
 			return
 		case step.final != "":
-			s.failLive(ctx, orderID, step.final, logger)
+			s.failLive(ctx, orderID, step.final, step.cause, logger)
 			return
 		}
 		if step.retryErr != nil {
@@ -101,7 +102,7 @@ func (s *Service) provisionLive(ctx context.Context, orderID string) {
 		deadline := order.ProvisioningSince().Add(s.liveDeadline)
 		remaining := deadline.Sub(s.now())
 		if remaining <= 0 {
-			s.failLive(ctx, orderID, deadlineReason(order.Package().Provider, s.liveDeadline, lastErr), logger)
+			s.failLive(ctx, orderID, deadlineReason(order.Package().Provider, s.liveDeadline, lastErr), domain.FailureDeadline, logger)
 			return
 		}
 		// The last attempt runs at the deadline, so a profile allocated just
@@ -167,7 +168,7 @@ func (s *Service) attemptLive(ctx context.Context, order *domain.Order, logger z
 	}
 	if result.ProviderOrderID == "" && !complete(result) {
 		return liveStep{final: fmt.Sprintf("order from %s failed (%s): the provider returned no order id",
-			slug, adapters.CauseBadResponse)}
+			slug, adapters.CauseBadResponse), cause: string(adapters.CauseBadResponse)}
 	}
 	return s.recordResult(ctx, order.ID(), slug, result, logger)
 }
@@ -217,7 +218,8 @@ func (s *Service) recordResult(
 	}
 	switch {
 	case issueErr != nil:
-		return liveStep{final: fmt.Sprintf("order from %s failed (%s): %v", slug, adapters.CauseBadResponse, issueErr)}
+		return liveStep{final: fmt.Sprintf("order from %s failed (%s): %v", slug, adapters.CauseBadResponse, issueErr),
+			cause: string(adapters.CauseBadResponse)}
 	case issued:
 		logger.Info().Str("provider", slug).Msg("esim issued")
 		return liveStep{done: true}
@@ -225,8 +227,9 @@ func (s *Service) recordResult(
 	return liveStep{}
 }
 
-// failLive appends OrderFailed unless the order left provisioning.
-func (s *Service) failLive(ctx context.Context, orderID, reason string, logger zerolog.Logger) {
+// failLive appends OrderFailed with reason and cause unless the order left
+// provisioning.
+func (s *Service) failLive(ctx context.Context, orderID, reason, cause string, logger zerolog.Logger) {
 	reason = truncate(reason, maxFailureReason)
 	failed := false
 	_, err := s.update(ctx, orderID, func(order *domain.Order) ([]esrepo.Event, error) {
@@ -234,7 +237,7 @@ func (s *Service) failLive(ctx context.Context, orderID, reason string, logger z
 		if order.Status() != domain.StatusProvisioning {
 			return nil, nil
 		}
-		event, err := order.Fail(reason, s.now())
+		event, err := order.FailWithCause(reason, cause, s.now())
 		if err != nil {
 			return nil, err
 		}
@@ -247,7 +250,7 @@ func (s *Service) failLive(ctx context.Context, orderID, reason string, logger z
 		return
 	}
 	if failed {
-		logger.Warn().Str("reason", reason).Msg("order failed")
+		logger.Warn().Str("reason", reason).Str("cause", cause).Msg("order failed")
 	}
 }
 
@@ -276,9 +279,10 @@ func providerFailure(slug string, err error) liveStep {
 	case adapters.CauseTimeout, adapters.CauseUnreachable, adapters.CauseRateLimited, adapters.CauseServerError:
 		return liveStep{retryErr: err, retryAfter: providerErr.RetryAfter}
 	case adapters.CauseRejected:
-		return liveStep{final: providerErr.Message}
+		return liveStep{final: providerErr.Message, cause: domain.FailureRejected}
 	}
-	return liveStep{final: fmt.Sprintf("order from %s failed (%s): %s", slug, providerErr.Cause, providerErr.Message)}
+	return liveStep{final: fmt.Sprintf("order from %s failed (%s): %s", slug, providerErr.Cause, providerErr.Message),
+		cause: string(providerErr.Cause)}
 }
 
 // purchaseFailure sorts a failure to prepare a purchase call: an order

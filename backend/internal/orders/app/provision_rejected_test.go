@@ -34,6 +34,11 @@ func TestLive_rejectedOrderFailsAtOnce(t *testing.T) {
 	if reason := f.failureReason(t, placed.ID); reason != insufficientBalance.Message {
 		t.Errorf("reason = %q, want the adapter's message %q", reason, insufficientBalance.Message)
 	}
+	var failed domain.OrderFailed
+	f.lastEvent(t, placed.ID, domain.EventOrderFailed, &failed)
+	if failed.Cause != domain.FailureRejected {
+		t.Errorf("OrderFailed cause = %q, want %q", failed.Cause, domain.FailureRejected)
+	}
 	if orders, _ := client.counts(); orders != 1 {
 		t.Errorf("%d Order calls, want 1: a refusal is not retried", orders)
 	}
@@ -103,6 +108,11 @@ func TestLive_rejectedPollFailsAtDeadline(t *testing.T) {
 	want := "no eSIM from airalo within 300ms; last error (rejected): order number unknown"
 	if reason := f.failureReason(t, placed.ID); reason != want {
 		t.Errorf("reason = %q, want %q", reason, want)
+	}
+	var failed domain.OrderFailed
+	f.lastEvent(t, placed.ID, domain.EventOrderFailed, &failed)
+	if failed.Cause != domain.FailureDeadline {
+		t.Errorf("OrderFailed cause = %q, want %q", failed.Cause, domain.FailureDeadline)
 	}
 	if _, queries := client.counts(); queries < 2 {
 		t.Errorf("%d QueryOrder calls, want polling until the deadline", queries)

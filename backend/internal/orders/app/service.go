@@ -63,8 +63,13 @@ const (
 
 // DefaultCaptureRecoveryDelay is how long a payment capture may hold an
 // order before the capture reaction tries it again, when
-// Deps.CaptureRecoveryDelay is 0.
-const DefaultCaptureRecoveryDelay = time.Minute
+// Deps.CaptureRecoveryDelay is 0. DefaultMaxCaptureRecoveryDelay bounds
+// the doubling wait between later tries, when
+// Deps.MaxCaptureRecoveryDelay is 0.
+const (
+	DefaultCaptureRecoveryDelay    = time.Minute
+	DefaultMaxCaptureRecoveryDelay = 15 * time.Minute
+)
 
 // Deps are the collaborators of the orders service. Driver is "manual",
 // "stub" or "live"; TestPayments enables the test payment gateway.
@@ -80,7 +85,8 @@ const DefaultCaptureRecoveryDelay = time.Minute
 //
 // CaptureRecoveryDelay is how long a PaymentCaptureStarted may stand before
 // the capture reaction runs the capture again, as after a crash between
-// the hold and the capture.
+// the hold and the capture. While the hold stands it tries again after
+// twice the last wait, up to MaxCaptureRecoveryDelay.
 type Deps struct {
 	Repo            *esrepo.Repository
 	Pricing         Pricing
@@ -92,9 +98,10 @@ type Deps struct {
 	PollInterval    time.Duration
 	MaxPollInterval time.Duration
 
-	CaptureRecoveryDelay time.Duration
-	Logger               zerolog.Logger
-	Now                  func() time.Time
+	CaptureRecoveryDelay    time.Duration
+	MaxCaptureRecoveryDelay time.Duration
+	Logger                  zerolog.Logger
+	Now                     func() time.Time
 }
 
 // Service runs order commands. It is safe for concurrent use.
@@ -116,6 +123,7 @@ type Service struct {
 	pollInterval    time.Duration
 	maxPollInterval time.Duration
 	captureRecovery time.Duration
+	maxCaptureRetry time.Duration
 
 	locks orderLocks // see orderLocks
 
@@ -143,6 +151,7 @@ func NewService(deps Deps) *Service {
 		pollInterval:    orDefault(deps.PollInterval, DefaultPollInterval),
 		maxPollInterval: orDefault(deps.MaxPollInterval, DefaultMaxPollInterval),
 		captureRecovery: orDefault(deps.CaptureRecoveryDelay, DefaultCaptureRecoveryDelay),
+		maxCaptureRetry: orDefault(deps.MaxCaptureRecoveryDelay, DefaultMaxCaptureRecoveryDelay),
 		liveRuns:        map[string]*liveRun{},
 	}
 	if service.now == nil {
@@ -152,6 +161,7 @@ func NewService(deps Deps) *Service {
 		service.driver = domain.DriverManual
 	}
 	service.maxPollInterval = max(service.maxPollInterval, service.pollInterval)
+	service.maxCaptureRetry = max(service.maxCaptureRetry, service.captureRecovery)
 	return service
 }
 

@@ -21,6 +21,11 @@ const (
 // payment through another gateway.
 var ErrCaptureInProgress = errors.New("a payment capture of the order is in progress")
 
+// ErrUnknownCheckout reports a capture of something that no
+// CheckoutStarted of the order names: a return link with a made-up or
+// another order's token.
+var ErrUnknownCheckout = errors.New("not a checkout of the order")
+
 // PaymentCaptureStarted holds a pending order for a gateway that collects
 // an approved payment in a separate step (PayPal): it is appended before
 // the capture call, so that a cancel or another payment conflicts with it.
@@ -98,6 +103,20 @@ func (o *Order) HasUnmatched(reference string) bool {
 	return ok
 }
 
+// HasCheckout reports whether a CheckoutStarted of gateway names
+// reference. An empty reference (the manual gateway's) is never one.
+func (o *Order) HasCheckout(gateway, reference string) bool {
+	if reference == "" {
+		return false
+	}
+	_, ok := o.checkouts[checkoutKey(gateway, reference)]
+	return ok
+}
+
+// checkoutKey joins a gateway and its checkout reference for the set of
+// checkouts. No gateway name contains the NUL separator.
+func checkoutKey(gateway, reference string) string { return gateway + "\x00" + reference }
+
 // checkHold returns ErrCaptureInProgress while a capture holds the order.
 func (o *Order) checkHold(action string) error {
 	if o.hold.Gateway == "" {
@@ -108,12 +127,17 @@ func (o *Order) checkHold(action string) error {
 
 // StartCapture decides the hold of a pending order before gateway captures
 // reference. While the same capture holds the order it returns a nil event
-// and no error, so the capture can be tried again. A capture of something
-// else returns ErrCaptureInProgress, and an order that is not pending the
+// and no error, so the capture can be tried again. A reference that no
+// CheckoutStarted of gateway names returns ErrUnknownCheckout, whatever the
+// order's status. A capture of something else while a capture holds the
+// order returns ErrCaptureInProgress, and an order that is not pending the
 // TransitionError of CheckPayable.
 func (o *Order) StartCapture(gateway, reference string, at time.Time) (*PaymentCaptureStarted, error) {
 	if o.hold.Gateway != "" && o.hold.Gateway == gateway && o.hold.Reference == reference {
 		return nil, nil
+	}
+	if !o.HasCheckout(gateway, reference) {
+		return nil, fmt.Errorf("%w: %s has no checkout %q", ErrUnknownCheckout, gateway, reference)
 	}
 	if err := o.checkHold("capture another payment of"); err != nil {
 		return nil, err

@@ -9,13 +9,18 @@ func holdEvent(reference string) PaymentCaptureStarted {
 	return PaymentCaptureStarted{OrderID: "order-under-test", Gateway: "paypal", Reference: reference, At: testTime}
 }
 
+// checkoutEvent is the PayPal checkout whose capture a test holds.
+func checkoutEvent(reference string) CheckoutStarted {
+	return CheckoutStarted{OrderID: "order-under-test", Gateway: "paypal", Reference: reference, At: testTime}
+}
+
 func TestOrder_StartCapture_holdsPendingOrder(t *testing.T) {
-	order := given(t, placed(t, 1))
+	order := given(t, placed(t, 1), checkoutEvent("PP-1"))
 	event, err := order.StartCapture("paypal", "PP-1", testTime)
 	if err != nil || event == nil {
 		t.Fatalf("StartCapture = %v, %v, want a hold", event, err)
 	}
-	held := given(t, placed(t, 1), *event)
+	held := given(t, placed(t, 1), checkoutEvent("PP-1"), *event)
 	if held.Status() != StatusPendingPayment {
 		t.Errorf("status = %s, want pending_payment while held", held.Status())
 	}
@@ -29,7 +34,7 @@ func TestOrder_StartCapture_holdsPendingOrder(t *testing.T) {
 }
 
 func TestOrder_hold_rejectsOtherCommands(t *testing.T) {
-	held := given(t, placed(t, 1), holdEvent("PP-1"))
+	held := given(t, placed(t, 1), checkoutEvent("PP-1"), checkoutEvent("PP-2"), holdEvent("PP-1"))
 	if _, err := held.Cancel(testTime); !errors.Is(err, ErrCaptureInProgress) {
 		t.Errorf("Cancel: error = %v, want ErrCaptureInProgress", err)
 	}
@@ -55,12 +60,41 @@ func TestOrder_hold_rejectsOtherCommands(t *testing.T) {
 }
 
 func TestOrder_StartCapture_notPayable(t *testing.T) {
-	cancelled := given(t, placed(t, 1), cancelledEvent())
+	cancelled := given(t, placed(t, 1), checkoutEvent("PP-1"), cancelledEvent())
 	_, err := cancelled.StartCapture("paypal", "PP-1", testTime)
 	wantTransition(t, err, CodeNotPayable)
-	paid := given(t, placed(t, 1), paidEvent("ref"))
+	paid := given(t, placed(t, 1), checkoutEvent("PP-1"), paidEvent("ref"))
 	_, err = paid.StartCapture("paypal", "PP-1", testTime)
 	wantTransition(t, err, CodeAlreadyPaid)
+}
+
+// Only a reference that a CheckoutStarted of the same gateway names can
+// hold the order, whatever its status: a made-up token, another gateway's
+// checkout and the manual gateway's empty reference cannot.
+func TestOrder_StartCapture_unknownCheckout(t *testing.T) {
+	stripe := CheckoutStarted{OrderID: "order-under-test", Gateway: "stripe", Reference: "cs_1", At: testTime}
+	manual := CheckoutStarted{OrderID: "order-under-test", Gateway: "manual", At: testTime}
+	cases := map[string]struct {
+		order     *Order
+		reference string
+	}{
+		"made-up token":              {given(t, placed(t, 1), checkoutEvent("PP-1")), "FAKE1"},
+		"no checkout":                {given(t, placed(t, 1)), "PP-1"},
+		"another gateway's checkout": {given(t, placed(t, 1), stripe), "cs_1"},
+		"empty reference":            {given(t, placed(t, 1), manual), ""},
+		"paid order":                 {given(t, placed(t, 1), checkoutEvent("PP-1"), paidEvent("ref")), "FAKE1"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			event, err := tc.order.StartCapture("paypal", tc.reference, testTime)
+			if !errors.Is(err, ErrUnknownCheckout) || event != nil {
+				t.Errorf("StartCapture(%q) = %v, %v, want ErrUnknownCheckout", tc.reference, event, err)
+			}
+		})
+	}
+	if !given(t, placed(t, 1), checkoutEvent("PP-1"), checkoutEvent("PP-2")).HasCheckout("paypal", "PP-1") {
+		t.Error("HasCheckout of an earlier checkout = false, want true")
+	}
 }
 
 func TestOrder_FailCapture_releasesHold(t *testing.T) {

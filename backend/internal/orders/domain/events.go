@@ -90,12 +90,26 @@ type ESIMIssued struct {
 	IssuedAt time.Time `json:"issued_at"`
 }
 
-// OrderFailed records that a paid order cannot be fulfilled.
+// OrderFailed records that a paid order cannot be fulfilled. Reason is
+// for the admin and may name the provider, its codes and the store's
+// credit; customers see a generic text instead. Cause, when set, sorts the
+// failure (FailureRejected, FailureDeadline or an adapter's cause).
 type OrderFailed struct {
 	OrderID  string    `json:"order_id"`
 	Reason   string    `json:"reason"`
+	Cause    string    `json:"cause,omitempty"`
 	FailedAt time.Time `json:"failed_at"`
 }
+
+// Causes of OrderFailed written by the live driver; other adapter causes
+// ("credentials", "bad_response", …) are stored as the adapter names them.
+const (
+	// FailureRejected: the provider refused the purchase for a business
+	// reason, such as an insufficient balance.
+	FailureRejected = "rejected"
+	// FailureDeadline: the provider delivered no eSIM within the deadline.
+	FailureDeadline = "deadline"
+)
 
 // ProviderOrderPlaced records that the live driver bought the order's eSIMs
 // from a provider. Reference is the idempotency key sent with the order,

@@ -123,6 +123,7 @@ type Order struct {
 	driver        string
 	esims         []ESIM
 	failureReason string
+	failureCause  string
 	// provisioningSince is when provisioning last started or was retried,
 	// from which the live driver's deadline runs.
 	provisioningSince time.Time
@@ -133,6 +134,7 @@ type Order struct {
 	refundReferences  map[string]struct{} // RefundReference of every OrderRefunded
 	refundKeys        map[string]struct{} // IdempotencyKey of every OrderRefunded that has one
 	checkout          CheckoutStarted
+	checkouts         map[string]struct{} // gateway and Reference of every CheckoutStarted, see checkoutKey
 	topUpApplied      TopUpApplied
 	hold              PaymentCaptureStarted // the capture in progress, if any
 	returned          map[string]struct{}   // PaymentReference of every PaymentReturned
@@ -182,13 +184,13 @@ func (o *Order) Apply(eventType string, data []byte) error {
 		if err := decode(eventType, data, &event); err != nil {
 			return err
 		}
-		o.status, o.failureReason = StatusFailed, event.Reason
+		o.status, o.failureReason, o.failureCause = StatusFailed, event.Reason, event.Cause
 	case EventProvisioningRetried:
 		var event ProvisioningRetried
 		if err := decode(eventType, data, &event); err != nil {
 			return err
 		}
-		o.status, o.failureReason, o.provisioningSince = StatusProvisioning, "", event.RetriedAt
+		o.status, o.failureReason, o.failureCause, o.provisioningSince = StatusProvisioning, "", "", event.RetriedAt
 		if event.Driver != "" {
 			o.driver = event.Driver
 		}
@@ -202,7 +204,12 @@ func (o *Order) Apply(eventType string, data []byte) error {
 func (o *Order) applyPayment(eventType string, data []byte) error {
 	switch eventType {
 	case EventCheckoutStarted:
-		return decode(eventType, data, &o.checkout)
+		if err := decode(eventType, data, &o.checkout); err != nil {
+			return err
+		}
+		if o.checkout.Reference != "" {
+			o.checkouts = addReference(o.checkouts, checkoutKey(o.checkout.Gateway, o.checkout.Reference))
+		}
 	case EventOrderCancelled:
 		o.status = StatusCancelled
 	case EventTopUpApplied:
@@ -254,6 +261,10 @@ func (o *Order) ESIMs() []ESIM { return o.esims }
 
 // FailureReason returns why the order failed, if it did.
 func (o *Order) FailureReason() string { return o.failureReason }
+
+// FailureCause returns the cause of the order's failure, if it failed and
+// one was recorded.
+func (o *Order) FailureCause() string { return o.failureCause }
 
 // ProvisioningSince returns when provisioning last started or was retried,
 // or the zero time before provisioning.
@@ -332,10 +343,16 @@ func (o *Order) Issue(esims []ESIM, at time.Time) (ESIMIssued, error) {
 
 // Fail decides that a paid or provisioning order cannot be fulfilled.
 func (o *Order) Fail(reason string, at time.Time) (OrderFailed, error) {
+	return o.FailWithCause(reason, "", at)
+}
+
+// FailWithCause is Fail with the cause that OrderFailed records; an empty
+// cause records none.
+func (o *Order) FailWithCause(reason, cause string, at time.Time) (OrderFailed, error) {
 	if o.status != StatusPaid && o.status != StatusProvisioning {
 		return OrderFailed{}, &TransitionError{Code: CodeNotFailable, Action: "fail", Status: o.status}
 	}
-	return OrderFailed{OrderID: o.placed.OrderID, Reason: reason, FailedAt: at.UTC()}, nil
+	return OrderFailed{OrderID: o.placed.OrderID, Reason: reason, Cause: cause, FailedAt: at.UTC()}, nil
 }
 
 // Fulfil decides the delivery of esims to a paid or provisioning order by

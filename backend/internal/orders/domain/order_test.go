@@ -290,3 +290,25 @@ func TestOrder_Fail(t *testing.T) {
 		})
 	}
 }
+
+// The cause of OrderFailed is folded with the reason, and a retry clears
+// both.
+func TestOrder_FailWithCause(t *testing.T) {
+	history := []typedEvent{placed(t, 1), paidEvent("ref-1"), startedEvent}
+	event, err := given(t, history...).FailWithCause("refused", FailureRejected, testTime)
+	if err != nil || event.Cause != FailureRejected {
+		t.Fatalf("FailWithCause = %+v, %v, want cause %q", event, err, FailureRejected)
+	}
+	failed := given(t, append(history, event)...)
+	if failed.FailureCause() != FailureRejected || failed.FailureReason() != "refused" {
+		t.Errorf("failure = %q, %q, want %q, refused", failed.FailureCause(), failed.FailureReason(), FailureRejected)
+	}
+	retried := given(t, append(history, event, ProvisioningRetried{OrderID: "order-under-test", RetriedAt: testTime})...)
+	if retried.FailureCause() != "" {
+		t.Errorf("cause after a retry = %q, want none", retried.FailureCause())
+	}
+	plain, err := given(t, history...).Fail("no stock", testTime)
+	if err != nil || plain.Cause != "" {
+		t.Errorf("Fail = %+v, %v, want no cause", plain, err)
+	}
+}

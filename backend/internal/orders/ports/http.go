@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 
@@ -165,10 +166,26 @@ func (h handlers) get(c *fiber.Ctx) error {
 	return c.JSON(h.respondPublic(order))
 }
 
+// Failure texts of the public order view. The message of OrderFailed is
+// for the admin: it may name the wholesaler, its codes, the store's credit
+// and API paths.
+const (
+	PublicFailureMessage      = "We could not deliver this eSIM yet. The store has been told and will retry or refund."
+	PublicTopUpFailureMessage = "We could not apply this top-up yet. The store has been told and will retry or refund."
+)
+
 // respondPublic renders an order for its buyer, without the provider's
-// order id, which only admins see.
+// order id, which only admins see, and with a generic failure text
+// instead of the admin's.
 func (h handlers) respondPublic(order orderviews.OrderView) orderResponse {
 	order.ProviderOrderID = ""
+	if order.Failure != nil {
+		message := PublicFailureMessage
+		if order.TopUpOf != nil {
+			message = PublicTopUpFailureMessage
+		}
+		order.Failure = &orderviews.Failure{Message: message}
+	}
 	return h.respond(order)
 }
 
@@ -237,6 +254,20 @@ func (h handlers) list(c *fiber.Ctx) error {
 	return c.JSON(items)
 }
 
+// adminFailure is the failure of the admin order view: the message of
+// OrderFailed and its cause, when one was recorded.
+type adminFailure struct {
+	Message string `json:"message"`
+	Cause   string `json:"cause,omitempty"`
+}
+
+// adminOrderResponse is the admin view of one order; its Failure replaces
+// the read model's, which has no cause.
+type adminOrderResponse struct {
+	orderResponse
+	Failure *adminFailure `json:"failure"`
+}
+
 func (h handlers) adminGet(c *fiber.Ctx) error {
 	order, err := h.Views.Order(c.UserContext(), c.Params("id"))
 	if errors.Is(err, orderviews.ErrNotFound) {
@@ -245,7 +276,43 @@ func (h handlers) adminGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.respond(order))
+	response := adminOrderResponse{orderResponse: h.respond(order)}
+	if order.Failure != nil {
+		cause, err := h.failureCause(c.UserContext(), order.ID)
+		if err != nil {
+			return err
+		}
+		response.Failure = &adminFailure{Message: order.Failure.Message, Cause: cause}
+	}
+	return c.JSON(response)
+}
+
+// failureCause returns the cause of the order's last OrderFailed, read
+// from its stream, or "" when it has none.
+func (h handlers) failureCause(ctx context.Context, orderID string) (string, error) {
+	if h.Store == nil {
+		return "", nil
+	}
+	events, err := h.Store.ReadStream(ctx, "order-"+orderID, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the failure of order %s: %w", orderID, err)
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Type != "OrderFailed" {
+			continue
+		}
+		var failed struct {
+			Cause string `json:"cause"`
+		}
+		if err := json.Unmarshal(events[i].Data, &failed); err != nil {
+			return "", fmt.Errorf("decode the failure of order %s: %w", orderID, err)
+		}
+		return failed.Cause, nil
+	}
+	return "", nil
 }
 
 type historyEntry struct {

@@ -164,8 +164,8 @@ func TestVerifyWebhook_verificationUnavailable(t *testing.T) {
 
 func TestVerifyWebhook_otherEventType(t *testing.T) {
 	f := newFixture(t, nil)
-	event := signedEvent(t, f, f.config.WebhookID, "PAYMENT.CAPTURE.DENIED", map[string]string{"id": "SIMC1"})
-	if event.Type != "PAYMENT.CAPTURE.DENIED" || event.ID == "" || event.CaptureID != "" {
+	event := signedEvent(t, f, f.config.WebhookID, "PAYMENT.CAPTURE.REVERSED", map[string]string{"id": "SIMC1"})
+	if event.Type != "PAYMENT.CAPTURE.REVERSED" || event.ID == "" || event.CaptureID != "" {
 		t.Errorf("event = %+v, want only id and type", event)
 	}
 }
