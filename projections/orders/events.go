@@ -54,6 +54,7 @@ type orderEvent struct {
 
 	// OrderFailed
 	Reason string `json:"reason"`
+	Cause  string `json:"cause"`
 
 	// ProviderOrderPlaced
 	Provider        string `json:"provider"`

@@ -202,7 +202,7 @@ func applyProgress(ctx context.Context, rdb redis.Cmdable, tx redis.Pipeliner, e
 		view.Failure = nil
 	case typeOrderFailed:
 		view.Status = StatusFailed
-		view.Failure = &Failure{Message: payload.Reason}
+		view.Failure = &Failure{Message: payload.Reason, Cause: payload.Cause}
 	case typeOrderCancelled:
 		cancelledAt := payload.CancelledAt
 		view.Status = StatusCancelled

@@ -97,6 +97,9 @@ type ESIM struct {
 // Failure is the reason an order failed.
 type Failure struct {
 	Message string `json:"message"`
+	// Cause classifies the failure for admins ("rejected", "deadline", …),
+	// empty when OrderFailed named none.
+	Cause string `json:"cause,omitempty"`
 }
 
 // Payment is the gateway that took an order's payment and its reference.

@@ -47,7 +47,7 @@ func newFailureFixture(t *testing.T) failureFixture {
 	store := memstore.New()
 	t.Cleanup(func() { store.Close() })
 	repo := &esrepo.Repository{Store: store}
-	failure := &orderviews.Failure{Message: refusal}
+	failure := &orderviews.Failure{Message: refusal, Cause: domain.FailureRejected}
 	views := fakeViews{orders: map[string]orderviews.OrderView{}}
 	for _, order := range []struct {
 		id, token string

@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 
@@ -254,20 +253,6 @@ func (h handlers) list(c *fiber.Ctx) error {
 	return c.JSON(items)
 }
 
-// adminFailure is the failure of the admin order view: the message of
-// OrderFailed and its cause, when one was recorded.
-type adminFailure struct {
-	Message string `json:"message"`
-	Cause   string `json:"cause,omitempty"`
-}
-
-// adminOrderResponse is the admin view of one order; its Failure replaces
-// the read model's, which has no cause.
-type adminOrderResponse struct {
-	orderResponse
-	Failure *adminFailure `json:"failure"`
-}
-
 func (h handlers) adminGet(c *fiber.Ctx) error {
 	order, err := h.Views.Order(c.UserContext(), c.Params("id"))
 	if errors.Is(err, orderviews.ErrNotFound) {
@@ -276,43 +261,7 @@ func (h handlers) adminGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	response := adminOrderResponse{orderResponse: h.respond(order)}
-	if order.Failure != nil {
-		cause, err := h.failureCause(c.UserContext(), order.ID)
-		if err != nil {
-			return err
-		}
-		response.Failure = &adminFailure{Message: order.Failure.Message, Cause: cause}
-	}
-	return c.JSON(response)
-}
-
-// failureCause returns the cause of the order's last OrderFailed, read
-// from its stream, or "" when it has none.
-func (h handlers) failureCause(ctx context.Context, orderID string) (string, error) {
-	if h.Store == nil {
-		return "", nil
-	}
-	events, err := h.Store.ReadStream(ctx, "order-"+orderID, 0)
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("read the failure of order %s: %w", orderID, err)
-	}
-	for i := len(events) - 1; i >= 0; i-- {
-		if events[i].Type != "OrderFailed" {
-			continue
-		}
-		var failed struct {
-			Cause string `json:"cause"`
-		}
-		if err := json.Unmarshal(events[i].Data, &failed); err != nil {
-			return "", fmt.Errorf("decode the failure of order %s: %w", orderID, err)
-		}
-		return failed.Cause, nil
-	}
-	return "", nil
+	return c.JSON(h.respond(order))
 }
 
 type historyEntry struct {
