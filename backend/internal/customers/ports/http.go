@@ -150,7 +150,7 @@ func PublicRoutes(api fiber.Router, customers Customers, secureCookies bool) {
 			return err
 		}
 		for i := range orders {
-			orders[i].ProviderOrderID = ""
+			orders[i] = ordersports.PublicView(orders[i])
 		}
 		return c.JSON(orders)
 	})

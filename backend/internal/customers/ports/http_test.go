@@ -2,8 +2,10 @@ package ports_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,8 +13,10 @@ import (
 
 	customersapp "esimscan/backend/internal/customers/app"
 	"esimscan/backend/internal/customers/ports"
+	ordersports "esimscan/backend/internal/orders/ports"
 	"esimscan/backend/internal/platform/apperr"
 	"esimscan/backend/internal/platform/web"
+	orderviews "esimscan/projections/orders"
 )
 
 // sessions is a fake Customers with one live session. Calls to methods it
@@ -76,5 +80,46 @@ func TestLogout_requiresCSRFToken(t *testing.T) {
 				t.Errorf("session ended = %v; want %v", customers.ended, tc.ended)
 			}
 		})
+	}
+}
+
+// withOrders is sessions whose customer has orders.
+type withOrders struct {
+	*sessions
+	orders []orderviews.OrderView
+}
+
+func (w withOrders) CustomerOrders(context.Context, string) ([]orderviews.OrderView, error) {
+	return w.orders, nil
+}
+
+func TestMyOrders_showPublicFailureText(t *testing.T) {
+	customers := withOrders{
+		sessions: &sessions{live: customersapp.Session{Token: "session-1", CSRFToken: "csrf-1", CustomerID: "c-1"}},
+		orders: []orderviews.OrderView{{
+			ID: "o-1", Status: "failed", ProviderOrderID: "B24120400001",
+			Failure: &orderviews.Failure{Message: `airalo refused the order with code 11 "Insufficient Airalo Credit"`, Cause: "rejected"},
+		}},
+	}
+	app := fiber.New(fiber.Config{ErrorHandler: web.ErrorHandler(zerolog.Nop())})
+	ports.PublicRoutes(app.Group("/api"), customers, false)
+	request := httptest.NewRequest(http.MethodGet, "/api/customers/me/orders", nil)
+	request.AddCookie(&http.Cookie{Name: ports.SessionCookie, Value: "session-1"})
+
+	response, err := app.Test(request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(response.Body)
+	if response.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", response.StatusCode, body)
+	}
+	for _, secret := range []string{"airalo", "Credit", "rejected", "B24120400001"} {
+		if strings.Contains(string(body), secret) {
+			t.Errorf("my orders show %q: %s", secret, body)
+		}
+	}
+	if !strings.Contains(string(body), ordersports.PublicFailureMessage) {
+		t.Errorf("my orders lack the public failure text: %s", body)
 	}
 }

@@ -173,10 +173,10 @@ const (
 	PublicTopUpFailureMessage = "We could not apply this top-up yet. The store has been told and will retry or refund."
 )
 
-// respondPublic renders an order for its buyer, without the provider's
-// order id, which only admins see, and with a generic failure text
-// instead of the admin's.
-func (h handlers) respondPublic(order orderviews.OrderView) orderResponse {
+// PublicView returns order as its buyer may see it: without the
+// provider's order id, which only admins see, and with a generic failure
+// text instead of the admin's.
+func PublicView(order orderviews.OrderView) orderviews.OrderView {
 	order.ProviderOrderID = ""
 	if order.Failure != nil {
 		message := PublicFailureMessage
@@ -185,7 +185,12 @@ func (h handlers) respondPublic(order orderviews.OrderView) orderResponse {
 		}
 		order.Failure = &orderviews.Failure{Message: message}
 	}
-	return h.respond(order)
+	return order
+}
+
+// respondPublic renders an order for its buyer, as PublicView shows it.
+func (h handlers) respondPublic(order orderviews.OrderView) orderResponse {
+	return h.respond(PublicView(order))
 }
 
 func (h handlers) payTest(c *fiber.Ctx) error {
