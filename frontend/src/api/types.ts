@@ -246,7 +246,8 @@ export interface AdminOrderDetail extends AdminOrder {
   paid_at?: string | null;
   issued_at?: string | null;
   cancelled_at?: string | null;
-  failure?: { message: string } | null;
+  /** The provider's message; cause classifies it ("rejected", "deadline", …) when one was recorded. */
+  failure?: { message: string; cause?: string } | null;
   payment?: { gateway: string; reference: string; refunded?: Money } | null;
   provider_order_id?: string;
 }

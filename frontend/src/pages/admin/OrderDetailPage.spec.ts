@@ -96,14 +96,17 @@ describe("OrderDetailPage", () => {
 
   it("retries provisioning of a failed order", async () => {
     const { requests } = stubFetch({
-      "GET /api/admin/orders/o1": { body: detail({ status: "failed", failure: { message: "provider timed out" } }) },
+      "GET /api/admin/orders/o1": {
+        body: detail({ status: "failed", failure: { message: "provider timed out", cause: "rejected" } }),
+      },
       "GET /api/admin/orders/o1/history": { body: HISTORY },
       "POST /api/admin/orders/o1/retry-provisioning": { status: 202, body: detail({ status: "provisioning" }) },
     });
     const user = userEvent.setup();
     await renderDetail();
 
-    await screen.findByText("provider timed out");
+    await screen.findByText(/provider timed out/);
+    expect(screen.getByText("Refused by the provider")).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Fulfil by hand" })).toBeNull();
     await user.click(screen.getByRole("button", { name: "Retry provisioning" }));
 
