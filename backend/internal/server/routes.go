@@ -53,6 +53,7 @@ func (s *Server) routes() *fiber.App {
 	}
 	catalogports.PublicRoutes(api, catalogDeps)
 	ordersports.PublicRoutes(api, ordersDeps)
+	ordersports.UsageRoutes(api, ordersDeps, s.newUsageCache())
 
 	admin := api.Group("/admin", accountsports.RequireAdmin(s.accounts))
 	accountsports.MeRoute(admin)

@@ -206,3 +206,47 @@ type TopUpper interface {
 	// it, a repeated call with the same Reference returns the first top-up.
 	TopUp(ctx context.Context, req TopUpRequest) (TopUpResult, error)
 }
+
+// Usage is the data use of an issued eSIM as the provider last reported it.
+// Data is in esimScan's MB (BytesPerMB bytes where the provider counts
+// bytes). TotalMB, UsedMB and RemainingMB are nil when the plan is
+// unlimited or the provider does not report the figure. ExpiresAt is nil
+// when the provider reports no end of validity.
+type Usage struct {
+	TotalMB     *int64
+	UsedMB      *int64
+	RemainingMB *int64
+	ExpiresAt   *time.Time
+	// Status is one of the UsageStatus values.
+	Status string
+	// AsOf is when the provider measured the figures, or when the adapter
+	// read them when the provider does not say.
+	AsOf time.Time
+}
+
+// Usage statuses, the same for every provider.
+const (
+	UsageStatusNotActive = "not_active" // issued, not yet used on a network
+	UsageStatusActive    = "active"
+	UsageStatusDepleted  = "depleted" // the data is used up
+	UsageStatusExpired   = "expired"
+	UsageStatusUnknown   = "unknown" // revoked, recycled, or a status esimScan does not know
+)
+
+// UsageReader is implemented by the Clients of providers that report the
+// data use of an eSIM they issued. A Client that does not implement it
+// reports no usage. An ICCID the provider does not know gives an *Error
+// with CauseRejected.
+type UsageReader interface {
+	Usage(ctx context.Context, iccid string) (Usage, error)
+}
+
+// BytesToUsageMB converts a byte count of a usage report to MB of
+// BytesPerMB bytes, rounded to the nearest MB. Unlike BytesToMB it keeps
+// 0, and a negative count gives 0.
+func BytesToUsageMB(bytes int64) int64 {
+	if bytes <= 0 {
+		return 0
+	}
+	return (bytes + BytesPerMB/2) / BytesPerMB
+}

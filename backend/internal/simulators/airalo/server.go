@@ -85,6 +85,7 @@ type Server struct {
 	failures      []Failure
 	requests      []Request
 	sequence      int64
+	usedMB        map[string]int64 // MB used, by ICCID; see SetUsage
 }
 
 // Request is one call the simulator received, for assertions in tests.
@@ -164,6 +165,8 @@ func (s *Server) apiHandler(method, path string) http.HandlerFunc {
 		return s.serveTopUpOrder
 	case method == http.MethodGet && isSIMTopUpsPath(path):
 		return s.serveSIMTopUps
+	case method == http.MethodGet && isSIMUsagePath(path):
+		return s.serveSIMUsage
 	case method == http.MethodGet && path == PathOrders:
 		return s.serveOrderList
 	case method == http.MethodGet && strings.HasPrefix(path, PathOrders+"/"):

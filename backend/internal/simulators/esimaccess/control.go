@@ -163,6 +163,16 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Orders())
 	case "GET /_sim/topups":
 		writeJSON(w, http.StatusOK, s.TopUps())
+	case "POST /_sim/usage":
+		var body struct {
+			ICCID     string `json:"iccid"`
+			UsedBytes int64  `json:"used_bytes"`
+		}
+		if !decodeControl(w, r, &body) {
+			return
+		}
+		s.SetUsage(body.ICCID, body.UsedBytes)
+		writeJSON(w, http.StatusOK, map[string]any{"iccid": body.ICCID, "used_bytes": body.UsedBytes})
 	case "GET /_sim/requests":
 		writeJSON(w, http.StatusOK, s.Requests())
 	default:

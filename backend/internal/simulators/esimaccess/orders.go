@@ -172,6 +172,11 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if req.OrderNo == "" && req.ICCID != "" {
+		s.serveQueryByICCID(w, req.ICCID)
+		return
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	placed, ok := s.orders[req.OrderNo]

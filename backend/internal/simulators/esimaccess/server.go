@@ -30,6 +30,7 @@ const (
 	PathOrder       = "/api/v1/open/esim/order"
 	PathQuery       = "/api/v1/open/esim/query"
 	PathTopUp       = "/api/v1/open/esim/topup"
+	PathUsage       = "/api/v1/open/esim/usage/query"
 )
 
 // Defaults of Options.
@@ -81,6 +82,7 @@ type Server struct {
 	byTxn    map[string]*order // by transactionId
 	topUps   []*TopUp          // in the order they were bought
 	topUpTxn map[string]*TopUp // by transactionId
+	used     map[string]int64  // bytes used, by ICCID; see SetUsage
 	failures []Failure
 	requests []Request
 	sequence int64
@@ -165,6 +167,8 @@ func (s *Server) apiHandler(path string) http.HandlerFunc {
 		return s.serveQuery
 	case PathTopUp:
 		return s.serveTopUp
+	case PathUsage:
+		return s.serveUsage
 	default:
 		return nil
 	}

@@ -240,6 +240,16 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path strin
 		}
 		s.MarkIncompatible(body.Bundles...)
 		writeJSON(w, http.StatusOK, map[string]int{"incompatible": len(body.Bundles)})
+	case "POST /_sim/usage":
+		var body struct {
+			ICCID     string `json:"iccid"`
+			UsedBytes int64  `json:"used_bytes"`
+		}
+		if !decodeControl(w, r, &body) {
+			return
+		}
+		s.SetUsage(body.ICCID, body.UsedBytes)
+		writeJSON(w, http.StatusOK, map[string]any{"iccid": body.ICCID, "used_bytes": body.UsedBytes})
 	case "GET /_sim/requests":
 		writeJSON(w, http.StatusOK, s.Requests())
 	default:

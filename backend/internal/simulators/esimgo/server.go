@@ -90,6 +90,7 @@ type Server struct {
 	failures     []Failure
 	requests     []Request
 	sequence     int64
+	usedBytes    map[string]int64 // bytes used, by ICCID; see SetUsage
 }
 
 // Request is one call the simulator received, for assertions in tests.

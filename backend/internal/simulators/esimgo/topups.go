@@ -209,6 +209,7 @@ func (s *Server) serveESIMBundles(w http.ResponseWriter, r *http.Request) {
 		}
 		bundles = append(bundles, map[string]any{"name": name, "description": description, "assignments": byName[name]})
 	}
+	s.applyUsage(iccid, bundles)
 	writeJSON(w, http.StatusOK, map[string]any{"bundles": bundles})
 }
 
