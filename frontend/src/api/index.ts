@@ -1,6 +1,7 @@
 import { isApiError } from "./errors";
 import { HttpClient, type HttpOptions } from "./http";
 import type {
+  EsimUsage,
   AdminCustomer,
   AdminOrder,
   AdminOrderDetail,
@@ -110,6 +111,16 @@ export function createApi(options: HttpOptions = {}) {
      * call makes the server query the eSIM's provider. An eSIM that cannot be
      * topped up is a 409 ApiError with code "topup_not_supported".
      */
+    /**
+     * Returns the data use of an issued eSIM, from the store's cache: as_of
+     * says how old the figures are. A 409 usage_not_supported means the
+     * eSIM's provider reports none.
+     */
+    usage: (id: string, iccid: string, token: string | null) =>
+      http.request<EsimUsage>(`/api/orders/${segment(id)}/esims/${segment(iccid)}/usage`, {
+        headers: token ? orderHeaders(token) : undefined,
+        timeoutMs: 45_000,
+      }),
     topUps: (id: string, iccid: string, token: string | null) =>
       http.request<TopUpOffer>(`/api/orders/${segment(id)}/topups?${new URLSearchParams({ iccid })}`, {
         headers: token ? orderHeaders(token) : undefined,

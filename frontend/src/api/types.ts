@@ -408,3 +408,16 @@ export interface SmtpTestResult {
   ok: boolean;
   message: string;
 }
+
+/** GET /api/orders/{id}/esims/{iccid}/usage: an eSIM's data use, as of as_of. */
+export interface EsimUsage {
+  iccid: string;
+  /** Null when the plan is unlimited or the provider does not say. */
+  total_mb: number | null;
+  used_mb: number | null;
+  remaining_mb: number | null;
+  expires_at?: string | null;
+  /** "not_active", "active", "depleted", "expired" or "unknown". */
+  status: string;
+  as_of: string;
+}

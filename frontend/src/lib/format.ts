@@ -39,7 +39,7 @@ export function formatData(pkg: Partial<DataAllowance>): string {
   return pkg.daily ? `${text} per day` : text;
 }
 
-function formatMegabytes(mb: number): string {
+export function formatMegabytes(mb: number): string {
   if (mb < 1000) {
     return `${mb} MB`;
   }
