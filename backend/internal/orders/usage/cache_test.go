@@ -274,7 +274,7 @@ func TestCache_providerWithoutUsageIsNotSupported(t *testing.T) {
 	_, err := f.cache.Usage(context.Background(), "plain", f.iccid)
 	requireAppError(t, err, usage.CodeNotSupported)
 
-	_, err = f.cache.Usage(context.Background(), "maya", f.iccid)
+	_, err = f.cache.Usage(context.Background(), "not-connected", f.iccid)
 	requireAppError(t, err, usage.CodeNotSupported)
 	require.Zero(t, f.reader.calls.Load())
 }

@@ -186,6 +186,7 @@ type catalogChange struct {
 //	POST /_sim/fail      a Failure; DELETE clears them
 //	POST /_sim/catalog   {"upsert": [product...], "remove": ["uid"...]}
 //	POST /_sim/balance   {"balance": "1840.25", "currency": "USD"}
+//	POST /_sim/usage     {"iccid": "...", "used_bytes": 734003200}
 //	GET  /_sim/orders    the accepted eSIM orders
 //	GET  /_sim/requests  the calls received
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -225,6 +226,16 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		s.SetBalance(body.Balance, body.Currency)
 		writeJSON(w, http.StatusOK, body)
+	case "POST /_sim/usage":
+		var body struct {
+			ICCID     string `json:"iccid"`
+			UsedBytes int64  `json:"used_bytes"`
+		}
+		if !decodeControl(w, r, &body) {
+			return
+		}
+		s.SetUsage(body.ICCID, body.UsedBytes)
+		writeJSON(w, http.StatusOK, map[string]any{"iccid": body.ICCID, "used_bytes": body.UsedBytes})
 	case "GET /_sim/orders":
 		writeJSON(w, http.StatusOK, s.Orders())
 	case "GET /_sim/requests":

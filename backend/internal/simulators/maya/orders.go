@@ -31,6 +31,10 @@ type ESIM struct {
 	Tag            string `json:"tag"`
 	DateAssigned   string `json:"date_assigned"` // "YYYY-MM-DD HH:MM:SS"
 	CustomerID     string `json:"customer_id"`
+
+	// plan is the data plan the eSIM was issued with, served by
+	// GET /esim/{iccid}/plans.
+	plan plan
 }
 
 // Order is one accepted POST /esim call: what the account was charged for.
@@ -139,7 +143,8 @@ func (s *Server) serveCreateESIM(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.catalog.lookup(req.PlanTypeID); !ok {
+	product, ok := s.catalog.lookup(req.PlanTypeID)
+	if !ok {
 		writeError(w, http.StatusNotFound, "Plan type not found",
 			"No plan type with uid "+req.PlanTypeID+" is available to this account.")
 		return
@@ -158,6 +163,7 @@ func (s *Server) serveCreateESIM(w http.ResponseWriter, r *http.Request) {
 	issued := make([]ESIM, 0, max(req.Quantity, 1))
 	for range max(req.Quantity, 1) {
 		esim := s.issue(req)
+		esim.plan = newPlan(product, s.opts.Now())
 		s.esims[esim.ICCID] = &esim
 		if owner != nil {
 			owner.ICCIDs = append(owner.ICCIDs, esim.ICCID)

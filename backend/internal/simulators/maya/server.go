@@ -77,6 +77,7 @@ type Server struct {
 	catalog   *catalog
 	customers map[string]*customer // by id
 	esims     map[string]*ESIM     // by ICCID
+	used      map[string]int64     // bytes used, by ICCID
 	orders    []Order
 	failures  []Failure
 	requests  []Request
@@ -115,6 +116,7 @@ func New(opts Options) *Server {
 		catalog:   newCatalog(opts.Packages),
 		customers: map[string]*customer{},
 		esims:     map[string]*ESIM{},
+		used:      map[string]int64{},
 	}
 }
 
@@ -167,6 +169,9 @@ func (s *Server) apiHandler(method, path string) http.HandlerFunc {
 		return s.serveCustomer
 	case method == http.MethodPost && path == PathESIM:
 		return s.serveCreateESIM
+	case method == http.MethodGet && strings.HasPrefix(path, PathESIM+"/") && strings.HasSuffix(path, plansSuffix) &&
+		len(path) > len(PathESIM)+1+len(plansSuffix):
+		return s.servePlans
 	case method == http.MethodGet && strings.HasPrefix(path, PathESIM+"/") && len(path) > len(PathESIM)+1:
 		return s.serveESIM
 	default:
