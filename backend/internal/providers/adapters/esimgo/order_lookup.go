@@ -54,36 +54,11 @@ func (p *ordersPage) UnmarshalJSON(data []byte) error {
 // NOTE: an order of the same bundle and quantity placed in that window by
 // another program on the same eSIM Go account would be taken as this one.
 func (c *Client) findOrder(ctx context.Context, req adapters.OrderRequest, since time.Time) (adapters.OrderResult, bool, error) {
-	var best *orderResponse
-	var bestAt time.Time
-	for page := 1; page <= maxLookupPages; page++ {
-		query := url.Values{
-			"includeIccids": {"true"},
-			"createdAt":     {"gte:" + since.UTC().Format("2006-01-02T15:04:05.000Z")},
-			"page":          {strconv.Itoa(page)},
-			"limit":         {strconv.Itoa(lookupPageSize)},
-		}
-		var answer ordersPage
-		if err := c.getJSON(ctx, ordersPath, query, &answer); err != nil {
-			return adapters.OrderResult{}, false, fmt.Errorf("look up orders since %s: %w", since.UTC().Format(time.RFC3339), err)
-		}
-		for i := range answer.Orders {
-			candidate := &answer.Orders[i]
-			createdAt, ok := c.matches(candidate, req, since)
-			if !ok || (best != nil && !createdAt.Before(bestAt)) {
-				continue
-			}
-			taken, err := claimedElsewhere(ctx, req.Claimed, candidate.OrderReference)
-			if err != nil {
-				return adapters.OrderResult{}, false, fmt.Errorf("look up orders: %w", err)
-			}
-			if !taken {
-				best, bestAt = candidate, createdAt
-			}
-		}
-		if len(answer.Orders) < lookupPageSize || (answer.PageCount > 0 && page >= answer.PageCount) {
-			break
-		}
+	best, err := c.earliestUnclaimed(ctx, since, req.Claimed, func(candidate *orderResponse) (time.Time, bool) {
+		return c.matches(candidate, req, since)
+	})
+	if err != nil {
+		return adapters.OrderResult{}, false, err
 	}
 	if best == nil {
 		return adapters.OrderResult{}, false, nil
@@ -126,4 +101,47 @@ func (c *Client) matches(order *orderResponse, req adapters.OrderRequest, since 
 		return time.Time{}, false
 	}
 	return createdAt, true
+}
+
+// earliestUnclaimed pages through the orders created at or after since and
+// returns the earliest one that match accepts and that claimed does not
+// report as another order's, or nil when there is none.
+func (c *Client) earliestUnclaimed(
+	ctx context.Context,
+	since time.Time,
+	claimed func(context.Context, string) (bool, error),
+	match func(*orderResponse) (time.Time, bool),
+) (*orderResponse, error) {
+	var best *orderResponse
+	var bestAt time.Time
+	for page := 1; page <= maxLookupPages; page++ {
+		query := url.Values{
+			"includeIccids": {"true"},
+			"createdAt":     {"gte:" + since.UTC().Format("2006-01-02T15:04:05.000Z")},
+			"page":          {strconv.Itoa(page)},
+			"limit":         {strconv.Itoa(lookupPageSize)},
+		}
+		var answer ordersPage
+		if err := c.getJSON(ctx, ordersPath, query, &answer); err != nil {
+			return nil, fmt.Errorf("look up orders since %s: %w", since.UTC().Format(time.RFC3339), err)
+		}
+		for i := range answer.Orders {
+			candidate := &answer.Orders[i]
+			createdAt, ok := match(candidate)
+			if !ok || (best != nil && !createdAt.Before(bestAt)) {
+				continue
+			}
+			taken, err := claimedElsewhere(ctx, claimed, candidate.OrderReference)
+			if err != nil {
+				return nil, fmt.Errorf("look up orders: %w", err)
+			}
+			if !taken {
+				best, bestAt = candidate, createdAt
+			}
+		}
+		if len(answer.Orders) < lookupPageSize || (answer.PageCount > 0 && page >= answer.PageCount) {
+			break
+		}
+	}
+	return best, nil
 }

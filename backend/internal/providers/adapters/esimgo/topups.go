@@ -474,36 +474,11 @@ func topUpResultOf(placed adapters.OrderResult, iccid string) adapters.TopUpResu
 // by another program on the same eSIM Go account would be taken as this
 // one.
 func (c *Client) findTopUp(ctx context.Context, req adapters.TopUpRequest, since time.Time) (adapters.TopUpResult, bool, error) {
-	var best *orderResponse
-	var bestAt time.Time
-	for page := 1; page <= maxLookupPages; page++ {
-		query := url.Values{
-			"includeIccids": {"true"},
-			"createdAt":     {"gte:" + since.UTC().Format("2006-01-02T15:04:05.000Z")},
-			"page":          {strconv.Itoa(page)},
-			"limit":         {strconv.Itoa(lookupPageSize)},
-		}
-		var answer ordersPage
-		if err := c.getJSON(ctx, ordersPath, query, &answer); err != nil {
-			return adapters.TopUpResult{}, false, fmt.Errorf("look up orders since %s: %w", since.UTC().Format(time.RFC3339), err)
-		}
-		for i := range answer.Orders {
-			candidate := &answer.Orders[i]
-			createdAt, ok := c.matchesTopUp(candidate, req, since)
-			if !ok || (best != nil && !createdAt.Before(bestAt)) {
-				continue
-			}
-			taken, err := claimedElsewhere(ctx, req.Claimed, candidate.OrderReference)
-			if err != nil {
-				return adapters.TopUpResult{}, false, fmt.Errorf("look up orders: %w", err)
-			}
-			if !taken {
-				best, bestAt = candidate, createdAt
-			}
-		}
-		if len(answer.Orders) < lookupPageSize || (answer.PageCount > 0 && page >= answer.PageCount) {
-			break
-		}
+	best, err := c.earliestUnclaimed(ctx, since, req.Claimed, func(candidate *orderResponse) (time.Time, bool) {
+		return c.matchesTopUp(candidate, req, since)
+	})
+	if err != nil {
+		return adapters.TopUpResult{}, false, err
 	}
 	if best == nil {
 		return adapters.TopUpResult{}, false, nil
