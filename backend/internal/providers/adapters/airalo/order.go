@@ -145,17 +145,8 @@ func (c *Client) placeOrder(ctx context.Context, req adapters.OrderRequest, desc
 		method: http.MethodPost,
 		path:   ordersPath,
 		body:   func() (io.Reader, string, error) { return multipartBody(fields) },
-		handleStatus: func(resp *http.Response) error {
-			if resp.StatusCode < 500 {
-				return nil
-			}
-			return &adapters.Error{
-				Cause:   adapters.CauseServerError,
-				Message: fmt.Sprintf("provider failed with HTTP %d (%s)", resp.StatusCode, httpx.Label(resp.Request)),
-				Err:     errOutcomeUnknown,
-			}
-		},
-		handle: func(resp *http.Response) error { return readJSON(resp, "order response", &answer) },
+		handleStatus: purchaseOutcomeUnknownOn5xx,
+		handle:       func(resp *http.Response) error { return readJSON(resp, "order response", &answer) },
 	})
 	if err != nil {
 		return rawOrder{}, err
@@ -164,6 +155,20 @@ func (c *Client) placeOrder(ctx context.Context, req adapters.OrderRequest, desc
 		return rawOrder{}, badResponse("order response has no data.id", nil)
 	}
 	return *answer.Data, nil
+}
+
+// purchaseOutcomeUnknownOn5xx classifies the status of a purchase: a 5xx
+// may have come after Airalo bought, so it is a server error whose outcome
+// is unknown. Other statuses go on to the response's own handling.
+func purchaseOutcomeUnknownOn5xx(resp *http.Response) error {
+	if resp.StatusCode < 500 {
+		return nil
+	}
+	return &adapters.Error{
+		Cause:   adapters.CauseServerError,
+		Message: fmt.Sprintf("provider failed with HTTP %d (%s)", resp.StatusCode, httpx.Label(resp.Request)),
+		Err:     errOutcomeUnknown,
+	}
 }
 
 func multipartBody(fields [][2]string) (io.Reader, string, error) {

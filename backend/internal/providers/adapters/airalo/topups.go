@@ -206,14 +206,7 @@ func (c *Client) placeTopUp(ctx context.Context, req adapters.TopUpRequest, desc
 			if err := unknownESIM(req.ICCID)(resp); err != nil {
 				return err
 			}
-			if resp.StatusCode < 500 {
-				return nil
-			}
-			return &adapters.Error{
-				Cause:   adapters.CauseServerError,
-				Message: fmt.Sprintf("provider failed with HTTP %d (%s)", resp.StatusCode, httpx.Label(resp.Request)),
-				Err:     errOutcomeUnknown,
-			}
+			return purchaseOutcomeUnknownOn5xx(resp)
 		},
 		handle: func(resp *http.Response) error { return readJSON(resp, "top-up response", &answer) },
 	})
