@@ -64,7 +64,7 @@ func TestCustomers_accountOrderAndErasure(t *testing.T) {
 	newClient(t, admin.base).expect(404, "GET", "/api/orders/"+orderID, nil)
 
 	// The account also pays an order without its token: the session and
-	// its CSRF token stand in for it, and nobody else's do.
+	// its CSRF token stand in for it, and no other session does.
 	admin.expect(200, "PUT", "/api/admin/settings/payments/manual",
 		map[string]any{"enabled": true, "instructions": "Pay to the test account."})
 	unpaid := customer.expect(201, "POST", "/api/orders", map[string]any{"package_id": packages[0]["id"], "email": address}).object(t)

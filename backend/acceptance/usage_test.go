@@ -102,7 +102,7 @@ func TestUsage_liveMaya(t *testing.T) {
 }
 
 // TestUsage_demoESIMAnswers409 buys from Maya through the stub driver, which
-// makes a demo eSIM that no provider knows.
+// makes a demo eSIM unknown to every provider.
 func TestUsage_demoESIMAnswers409(t *testing.T) {
 	binaryPath(t)
 	t.Parallel()

@@ -1,7 +1,7 @@
 // The first sale, end to end through the UI in a real Chromium. An admin
 // installs the store, signs in, connects eSIM Access with the sandbox
 // settings, then tests, syncs and enables it. A customer then buys a package,
-// pays with the test gateway and sees the eSIM with its QR image, and opens
+// pays with the test gateway and gets the eSIM with its QR image, and opens
 // its top-ups, which a store of stub eSIMs cannot sell. The admin
 // then opens the order, turns on bank transfer and sees a second customer get
 // its instructions at checkout, marks that order paid, opens the customers
@@ -169,7 +169,7 @@ test("first sale through the storefront and admin", { skip, timeout: 240_000 }, 
     await section.getByRole("button", { name: "Show top-up packages" }).click();
 
     // The stub driver's demo eSIMs are unknown to any provider, so the store
-    // answers 409 topup_not_supported for them. The mock server offers
+    // returns 409 topup_not_supported for them. The mock server offers
     // made-up top-ups.
     const unsupported = section.getByText("This eSIM cannot be topped up.");
     const packages = section.getByRole("list", { name: "Top-up packages" });

@@ -27,7 +27,7 @@ func (projector) Name() string      { return Name }
 func (projector) KeyPrefix() string { return keyPrefix }
 
 // Version is the shape of the stored order records. Version 1 added the
-// guest key, the email hash index and the provider order index; a read
+// guest key, the email hash index and the provider order index, so a read
 // model of an older shape is rebuilt at start.
 func (projector) Version() int { return 1 }
 

@@ -132,8 +132,8 @@ func (s *Server) handlePayPalReturn(c *fiber.Ctx, logger zerolog.Logger) error {
 }
 
 // maxPayPalTokenLength is the longest token the return link accepts.
-// PayPal order ids are about 17 characters long (an estimate from the
-// sandbox), so 64 leaves room for a longer format.
+// PayPal order ids are about 17 characters long (an estimate, not a
+// documented limit), so 64 leaves room for a longer format.
 const maxPayPalTokenLength = 64
 
 // validPayPalToken reports whether token can be a PayPal order id: 1 to

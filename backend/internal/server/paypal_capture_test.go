@@ -32,7 +32,7 @@ func TestApplyPayPalEvent_malformedOrderIDAcknowledged(t *testing.T) {
 }
 
 // A PAYMENT.CAPTURE.COMPLETED for a cancelled order refunds the capture at
-// PayPal and records it, instead of answering 503 forever.
+// PayPal and records it, instead of returning 503 forever.
 func TestApplyPayPalEvent_captureOfCancelledOrderReturned(t *testing.T) {
 	f := newPayPalRefundFixture(t)
 	ctx := context.Background()

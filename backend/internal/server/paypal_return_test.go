@@ -17,7 +17,7 @@ import (
 
 // returnRoute serves the fixture's PayPal routes on a loopback port and
 // returns a function that follows the return link of order with token and
-// answers the redirect's Location.
+// returns the redirect's Location.
 func (f *paypalRefundFixture) returnRoute(t *testing.T) func(orderID, token string) string {
 	t.Helper()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})

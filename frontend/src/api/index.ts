@@ -113,7 +113,7 @@ export function createApi(options: HttpOptions = {}) {
      */
     /**
      * Returns the data use of an issued eSIM, from the store's cache: as_of
-     * says how old the figures are. A 409 usage_not_supported means the
+     * is the time of the figures. A 409 usage_not_supported means the
      * eSIM's provider reports none.
      */
     usage: (id: string, iccid: string, token: string | null) =>
@@ -200,7 +200,7 @@ export function createApi(options: HttpOptions = {}) {
       http.request<unknown>("/api/customers/password-reset/confirm", { method: "POST", body: { token, password } }),
     orders: () => http.request<CustomerOrder[]>("/api/customers/me/orders"),
     /**
-     * Ends the customer session on the server and forgets its CSRF token,
+     * Ends the customer session on the server and drops its CSRF token,
      * which the server requires so that another site cannot sign the
      * customer out.
      */

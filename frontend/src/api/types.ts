@@ -412,7 +412,7 @@ export interface SmtpTestResult {
 /** GET /api/orders/{id}/esims/{iccid}/usage: an eSIM's data use, as of as_of. */
 export interface EsimUsage {
   iccid: string;
-  /** Null when the plan is unlimited or the provider does not say. */
+  /** Null when the plan is unlimited or the provider reports no figure. */
   total_mb: number | null;
   used_mb: number | null;
   remaining_mb: number | null;

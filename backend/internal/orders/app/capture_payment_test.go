@@ -476,8 +476,8 @@ func (g *fakePayPal) attemptsOf(reference string) []time.Time {
 }
 
 // A hold whose capture keeps timing out is tried again with a doubling
-// wait, up to the maximum, for as long as it stands, and the order is paid
-// once PayPal answers.
+// wait, up to the maximum, for as long as it remains, and the order is paid
+// once PayPal responds.
 func TestService_captureReaction_retriesWithBackoff(t *testing.T) {
 	const base, maximum = 20 * time.Millisecond, 80 * time.Millisecond
 	f, gateway := paypalFixture(t, func(d *Deps) {

@@ -15,7 +15,7 @@ const ReactionCapturePayment = "CapturePaymentOnCaptureStarted"
 
 // handleCaptureHold runs CapturePayment again for a PaymentCaptureStarted
 // that still holds its order once the capture recovery delay has passed
-// since the hold, and again after each wait while the hold stands (see
+// since the hold, and again after each wait while the hold remains (see
 // recoverCapture). This finishes a capture after a crash between the hold
 // and the capture, or after the gateway could not be reached. At start-up
 // the reactor replays every hold, and those that were released or paid end
@@ -59,9 +59,9 @@ func (s *Service) holdStands(ctx context.Context, hold domain.PaymentCaptureStar
 }
 
 // recoverCapture waits, then captures again, for as long as the hold
-// stands: the first try after wait, each later one after twice the last
+// remains: the first try after wait, each later one after twice the last
 // wait, from the capture recovery delay up to its maximum. A gateway that
-// stays unreachable is thus asked at most every maxCaptureRetry, and a
+// stays unreachable is thus called at most every maxCaptureRetry, and a
 // capture that completes at the gateway while it cannot be reached is
 // recorded at the next try. It ends when a try pays or releases the
 // order, when the hold has ended otherwise, or when ctx ends.
@@ -85,7 +85,7 @@ func (s *Service) recoverCapture(ctx context.Context, hold domain.PaymentCapture
 		if !standing {
 			return
 		}
-		logger.Info().Int("attempt", attempt).Msg("capture still holds the order; capturing again")
+		logger.Info().Int("attempt", attempt).Msg("capture hold remains on the order, capturing again")
 		outcome, err := s.CapturePayment(ctx, hold.Gateway, hold.OrderID, hold.Reference)
 		if ctx.Err() != nil {
 			return

@@ -85,7 +85,7 @@ const (
 //
 // CaptureRecoveryDelay is how long a PaymentCaptureStarted may stand before
 // the capture reaction runs the capture again, as after a crash between
-// the hold and the capture. While the hold stands it tries again after
+// the hold and the capture. While the hold remains it tries again after
 // twice the last wait, up to MaxCaptureRecoveryDelay.
 type Deps struct {
 	Repo            *esrepo.Repository

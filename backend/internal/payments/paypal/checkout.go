@@ -132,8 +132,8 @@ func (g *Gateway) Capture(ctx context.Context, paypalOrderID string) (payments.P
 	return paymentOf(order)
 }
 
-// refusedForGood reports whether a retry of the capture would meet the
-// same answer: an unknown order, or a request PayPal rejects as invalid.
+// refusedForGood reports whether a retry of the capture would get the
+// same response: an unknown order, or a request PayPal rejects as invalid.
 func refusedForGood(apiErr *APIError) bool {
 	switch apiErr.Status {
 	case http.StatusNotFound, http.StatusBadRequest, http.StatusUnprocessableEntity:

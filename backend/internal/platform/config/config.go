@@ -158,7 +158,7 @@ func paymentProblems(cfg Config) []error {
 	// Demo eSIMs and the in-process simulator would sell paying customers
 	// eSIMs that work on no network.
 	if cfg.Env == EnvProduction && cfg.Driver == DriverStub {
-		problems = append(problems, errors.New("ESIM_PROVISIONING_DRIVER: stub makes demo eSIMs and is refused when ESIMSCAN_ENV is production; use manual or live"))
+		problems = append(problems, errors.New("ESIM_PROVISIONING_DRIVER: stub makes demo eSIMs and is not allowed when ESIMSCAN_ENV is production; set manual or live"))
 	}
 	if cfg.Env == EnvProduction && cfg.Sandbox {
 		problems = append(problems, errors.New("ESIMSCAN_SANDBOX: must be 0 when ESIMSCAN_ENV is production"))

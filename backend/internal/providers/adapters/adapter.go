@@ -28,7 +28,7 @@ const (
 	// it for a business reason, such as an insufficient balance, a package
 	// sold out or withdrawn, an unknown ICCID or a quantity limit. Sending
 	// the same request again does not help until someone acts, so adapters
-	// never retry it, and Message tells the admin what to do.
+	// never retry it, and Message states what the admin must do.
 	CauseRejected Cause = "rejected"
 )
 
@@ -220,7 +220,7 @@ type Usage struct {
 	// Status is one of the UsageStatus values.
 	Status string
 	// AsOf is when the provider measured the figures, or when the adapter
-	// read them when the provider does not say.
+	// read them if the provider reports no time.
 	AsOf time.Time
 }
 

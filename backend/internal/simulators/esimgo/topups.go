@@ -236,7 +236,7 @@ func (s *Server) assignmentView(placed *Order, esim ESIM) map[string]any {
 	}
 }
 
-// serveCompatible answers {"compatible": bool} for an eSIM and a bundle,
+// serveCompatible returns {"compatible": bool} for an eSIM and a bundle,
 // as GET /esims/{iccid}/compatible/{bundle} does in v2.4. An unknown ICCID
 // or bundle is HTTP 400.
 func (s *Server) serveCompatible(w http.ResponseWriter, r *http.Request) {

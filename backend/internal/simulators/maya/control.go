@@ -157,7 +157,7 @@ func (s *Server) serveThenHold(w http.ResponseWriter, r *http.Request, handler h
 }
 
 // serveThenFail runs handler to completion, so its effect happens, then
-// answers HTTP 500 in place of its response.
+// returns HTTP 500 in place of its response.
 func (s *Server) serveThenFail(w http.ResponseWriter, r *http.Request, handler http.HandlerFunc) {
 	handler(httptest.NewRecorder(), r)
 	http.Error(w, "Internal Server Error", http.StatusInternalServerError)

@@ -142,9 +142,9 @@ func (c *Client) placeOrder(ctx context.Context, req adapters.OrderRequest, desc
 		Data *rawOrder `json:"data"`
 	}
 	err := c.authorized(ctx, request{
-		method: http.MethodPost,
-		path:   ordersPath,
-		body:   func() (io.Reader, string, error) { return multipartBody(fields) },
+		method:       http.MethodPost,
+		path:         ordersPath,
+		body:         func() (io.Reader, string, error) { return multipartBody(fields) },
 		handleStatus: purchaseOutcomeUnknownOn5xx,
 		handle:       func(resp *http.Response) error { return readJSON(resp, "order response", &answer) },
 	})

@@ -11,7 +11,7 @@ import (
 // rejectionAdvice maps Airalo's numeric business error codes, which come
 // with HTTP 422, to what an admin does about each. Airalo's "Error
 // handling" page lists them. Codes 13 (operator under maintenance) and 53
-// (unexpected error) are left out because Airalo asks to try again later,
+// (unexpected error) are left out because Airalo's documentation says to try again later,
 // so they stay retryable server errors.
 var rejectionAdvice = map[string]string{
 	"11": "top up the Airalo credit, then retry the order",

@@ -42,7 +42,7 @@ func TestClient_Order_insufficientBalanceFailure(t *testing.T) {
 	require.Len(t, f.sim.Orders(), 1)
 }
 
-// airaloRefusing serves a token to any client and answers every other call
+// airaloRefusing serves a token to any client and responds to every other call
 // with status and body.
 func airaloRefusing(t *testing.T, status int, body string) *httptest.Server {
 	t.Helper()

@@ -43,7 +43,7 @@ type usageRecord struct {
 
 // Usage returns the data use of an eSIM. eSIM Access reports usage by
 // esimTranNo, so it first looks the eSIM up by ICCID with esim/query, which
-// also gives the status and the end of validity, then asks usage/query.
+// also gives the status and the end of validity, then calls usage/query.
 // eSIM Access refreshes the figures every 2 to 3 hours; AsOf is its
 // lastUpdateTime.
 func (c *Client) Usage(ctx context.Context, iccid string) (adapters.Usage, error) {

@@ -190,7 +190,7 @@ func (c *Client) adoptUnknownOutcome(reference string, since time.Time) {
 	}
 }
 
-// claimedElsewhere asks claimed, when the caller set it, whether another
+// claimedElsewhere calls claimed, when the caller set it, whether another
 // esimScan order recorded the provider order. The caller's error is
 // returned wrapped, so the caller can tell it from a provider failure.
 func claimedElsewhere(

@@ -31,7 +31,7 @@ func (c *claimedSet) claimed(ctx context.Context, providerOrderID string) (bool,
 }
 
 // orderLostByEarlierProcess charges an order whose response is lost: the
-// transaction runs, then the simulator answers 500, and the client gives
+// transaction runs, then the simulator returns 500, and the client gives
 // up after that one attempt, as a process that stops there would. It
 // returns the request and when its call started.
 func orderLostByEarlierProcess(t *testing.T, f *fixture) (adapters.OrderRequest, time.Time) {
